@@ -1,0 +1,105 @@
+"""Character-level clean-up: ideograph variants, fake bold, font names.
+
+Pure functions on the text and geometry of characters, shared by ingest and tests.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK Radicals Supplement (U+2E80-U+2EFF) has no NFKC decomposition (but for two
+# characters); Word and WPS exports often map glyphs to these code points through
+# their ToUnicode tables. Equivalents from Unicode's EquivalentUnifiedIdeograph.txt.
+RADICALS_SUPPLEMENT = {
+    "⺁": "厂", "⺄": "乙", "⺅": "亻", "⺆": "冂", "⺉": "刂", "⺊": "卜", "⺌": "小", "⺍": "小",
+    "⺎": "兀", "⺏": "尣", "⺐": "尢", "⺒": "巳", "⺓": "幺", "⺔": "彑", "⺖": "忄", "⺗": "心",
+    "⺘": "扌", "⺙": "攵", "⺛": "旡", "⺝": "月", "⺞": "歺", "⺟": "母", "⺠": "民", "⺡": "氵",
+    "⺢": "氺", "⺣": "灬", "⺤": "爫", "⺥": "爫", "⺦": "丬", "⺧": "牛", "⺨": "犭", "⺩": "王",
+    "⺪": "疋", "⺫": "目", "⺬": "示", "⺭": "礻", "⺮": "竹", "⺯": "糹", "⺰": "纟", "⺱": "罓",
+    "⺲": "罒", "⺳": "网", "⺴": "网", "⺵": "网", "⺶": "羊", "⺷": "羊", "⺹": "耂", "⺺": "肀",
+    "⺻": "聿", "⺼": "肉", "⺽": "臼", "⺾": "艹", "⺿": "艹", "⻀": "艹", "⻁": "虎", "⻂": "衤",
+    "⻃": "覀", "⻄": "西", "⻅": "见", "⻆": "角", "⻈": "讠", "⻉": "贝", "⻊": "足", "⻋": "车",
+    "⻌": "辶", "⻍": "辶", "⻎": "辶", "⻏": "阝", "⻐": "钅", "⻑": "長", "⻒": "镸", "⻓": "长",
+    "⻔": "门", "⻖": "阝", "⻗": "雨", "⻘": "青", "⻙": "韦", "⻚": "页", "⻛": "风", "⻜": "飞",
+    "⻝": "食", "⻟": "飠", "⻠": "饣", "⻢": "马", "⻣": "骨", "⻤": "鬼", "⻥": "鱼", "⻦": "鸟",
+    "⻧": "卤", "⻨": "麦", "⻩": "黄", "⻪": "黾", "⻫": "斉", "⻬": "齐", "⻭": "歯", "⻮": "齿",
+    "⻯": "竜", "⻰": "龙", "⻱": "龜", "⻲": "亀", "⻳": "龟",
+}
+
+
+def _needs_nfkc(cp: int) -> bool:
+    return (0x2F00 <= cp <= 0x2FDF          # Kangxi Radicals
+            or 0xF900 <= cp <= 0xFAFF       # CJK Compatibility Ideographs
+            or 0x2F800 <= cp <= 0x2FA1F)    # CJK Compatibility Ideographs Supplement
+
+
+def unify_ideographs(text: str) -> str:
+    """Map Kangxi radicals, radical supplements and compatibility ideographs to unified ideographs.
+
+    Only those blocks are touched: full-width punctuation and everything else stay as printed.
+    """
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        cp = ord(ch)
+        if _needs_nfkc(cp):
+            out.append(unicodedata.normalize("NFKC", ch))
+        elif 0x2E80 <= cp <= 0x2EFF:
+            out.append(RADICALS_SUPPLEMENT.get(ch, ch))
+        else:
+            out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+_SUBSET = re.compile(r"^[A-Z]{6}\+")
+_BOLD = re.compile(r"bold|black|heavy|semibold|demibold|demi|,b$|-b$|粗|黑", re.I)
+
+
+def clean_font_name(name: str) -> str:
+    """Drop the subset prefix (`ABCDEF+`) and decode GBK names that pdfminer read as Latin-1."""
+    name = _SUBSET.sub("", name or "")
+    if name and not name.isascii():
+        try:
+            decoded = name.encode("latin-1").decode("gbk")
+            if any("\u4e00" <= c <= "\u9fff" for c in decoded):
+                name = decoded
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return name
+
+
+def font_is_bold(font: str) -> bool:
+    return bool(_BOLD.search(font))
+
+
+def dedupe_doubled(chars: list[dict]) -> list[dict]:
+    """Drop the second copy of characters drawn twice at (almost) the same spot.
+
+    Word fakes bold for fonts without a bold face by painting each glyph twice,
+    shifted by a fraction of a point; the survivor is marked `doubled` (it is bold).
+    Two copies count as one when the text and size agree and the offset is under a
+    quarter of the font size horizontally and a tenth vertically.
+    """
+    kept: list[dict] = []
+    index: dict[tuple[str, int], list[int]] = {}
+    for c in chars:
+        size = c["size"] or 1.0
+        key_y = int(c["top"] // 2)
+        dup_of = None
+        if not c["text"].isspace():
+            for ky in (key_y - 1, key_y, key_y + 1):
+                for i in index.get((c["text"], ky), ()):
+                    k = kept[i]
+                    if (abs(k["x0"] - c["x0"]) < 0.25 * size and abs(k["top"] - c["top"]) < 0.1 * size
+                            and abs(k["size"] - c["size"]) < 0.1):
+                        dup_of = i
+                        break
+                if dup_of is not None:
+                    break
+        if dup_of is not None:
+            kept[dup_of]["doubled"] = True
+            continue
+        index.setdefault((c["text"], key_y), []).append(len(kept))
+        kept.append(c)
+    return kept

@@ -1,0 +1,236 @@
+"""Stage 1, ingest: a PDF file -> per page, characters, rulings, shading and links.
+
+Uses pdfplumber for what it is made for (characters with font, size and position;
+lines, rectangles and curves; annotations). Characters come out cleaned: doubled
+(fake-bold) copies removed and marked bold, Kangxi radicals and compatibility
+ideographs mapped to unified ideographs. Bad input raises a `BadInputError`
+subclass naming the file and what was expected.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pdfplumber
+
+from .chars import clean_font_name, dedupe_doubled, font_is_bold, unify_ideographs
+from .errors import EncryptedPdfError, NotAPdfError, NoTextLayerError, TruncatedPdfError
+from .model import Char, Fill, Link, PageData, ParsedPdf, Seg
+
+log = logging.getLogger(__name__)
+
+THIN = 2.5          # a rectangle thinner than this (pt) is a ruling
+MIN_TEXT_CHARS = 20  # fewer characters than this in the whole file: no text layer
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_file(path: str | Path) -> None:
+    """Cheap checks before parsing: is it a PDF at all, and is its end there?"""
+    p = Path(path)
+    size = p.stat().st_size
+    with open(p, "rb") as f:
+        head = f.read(1024)
+        f.seek(max(0, size - 2048))
+        tail = f.read()
+    if b"%PDF-" not in head:
+        raise NotAPdfError("not a PDF file (no %PDF- header)", file=p.name, expected="a PDF exported from Word or WPS")
+    if b"%%EOF" not in tail:
+        raise TruncatedPdfError("the PDF is truncated or damaged (no end-of-file marker)", file=p.name,
+                                expected="a complete PDF; download it again")
+
+
+def open_pdf(path: str | Path) -> pdfplumber.PDF:
+    """Open with pdfplumber, turning pdfminer's failures into our error types."""
+    p = Path(path)
+    try:
+        pdf = pdfplumber.open(p)
+        _ = len(pdf.pages)
+        return pdf
+    except Exception as e:  # pdfminer raises a zoo of types, often wrapped by pdfplumber
+        raise classify_open_error(e, p.name) from None
+
+
+def classify_open_error(e: BaseException, name: str) -> Exception:
+    chain = []
+    cur: BaseException | None = e
+    while cur is not None and len(chain) < 5:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__ or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
+    names = " ".join(type(x).__name__ for x in chain) + " " + " ".join(str(x) for x in chain)
+    if "Password" in names or "Encrypt" in names or "encrypt" in names:
+        return EncryptedPdfError("the PDF is encrypted and needs a password to open", file=name,
+                                 expected="an unencrypted PDF")
+    return TruncatedPdfError(f"the PDF cannot be parsed ({type(chain[-1]).__name__}); it may be truncated or damaged",
+                             file=name, expected="a complete, readable PDF")
+
+
+def run(path: str | Path, pages: Iterable[int] | None = None,
+        progress: Callable[[int], None] | None = None) -> ParsedPdf:
+    """Parse a PDF (or some of its pages, 1-based) into cleaned page data."""
+    p = Path(path)
+    check_file(p)
+    sha = file_sha256(p)
+    pdf = open_pdf(p)
+    try:
+        count = len(pdf.pages)
+        wanted = list(pages) if pages is not None else list(range(1, count + 1))
+        out = []
+        for n in wanted:
+            try:
+                page = pdf.pages[n - 1]
+                out.append(page_to_data(page))
+                page.close()
+            except Exception as e:
+                raise _page_error(e, p.name, n) from None
+            if progress:
+                progress(1)
+        metadata = {k: _meta_str(v) for k, v in (pdf.metadata or {}).items()}
+    finally:
+        pdf.close()
+    return ParsedPdf(path=str(p), sha256=sha, page_count=count, metadata=metadata, pages=out)
+
+
+def check_text_layer(doc: ParsedPdf) -> None:
+    chars = sum(len(pg.chars) for pg in doc.pages)
+    if chars < MIN_TEXT_CHARS:
+        images = sum(pg.images for pg in doc.pages)
+        why = f"the PDF has no text layer ({chars} characters on {doc.page_count} pages"
+        why += f", {images} images): it looks scanned, so OCR is needed first" if images else ")"
+        raise NoTextLayerError(why, file=Path(doc.path).name, expected="a PDF with selectable text")
+
+
+def _page_error(e: Exception, name: str, page: int) -> Exception:
+    err = classify_open_error(e, name)
+    err.page = page
+    return err
+
+
+def _meta_str(v) -> str:
+    if isinstance(v, bytes):
+        for enc in ("utf-16", "utf-8", "latin-1"):
+            try:
+                return v.decode(enc)
+            except UnicodeDecodeError:
+                continue
+    return str(v)
+
+
+def page_to_data(page) -> PageData:
+    data = PageData(number=page.page_number, width=float(page.width), height=float(page.height))
+    data.chars = chars_from_page(page.chars)
+    for ln in page.lines:
+        if _visible(ln.get("stroking_color")):
+            seg = _segment(ln["x0"], ln["top"], ln["x1"], ln["bottom"])
+            if seg:
+                data.segs.append(seg)
+    for r in page.rects:
+        _rect_to_graphics(r, data, page.width * page.height)
+    for c in page.curves:
+        _curve_to_graphics(c, data, page.width * page.height)
+    for h in page.hyperlinks:
+        uri = h.get("uri")
+        if uri:
+            data.links.append(Link(uri=str(uri), x0=float(h["x0"]), top=float(h["top"]),
+                                   x1=float(h["x1"]), bottom=float(h["bottom"])))
+    data.images = len(page.images)
+    return data
+
+
+def chars_from_page(raw_chars: list[dict]) -> list[Char]:
+    """pdfplumber's char dicts -> cleaned `Char`s (doubles dropped, ideographs unified)."""
+    raw = [{"text": c["text"], "font": c.get("fontname", ""), "size": round(float(c.get("size", 0)), 2),
+            "x0": float(c["x0"]), "top": float(c["top"]), "x1": float(c["x1"]), "bottom": float(c["bottom"]),
+            "upright": bool(c.get("upright", True)), "doubled": False}
+           for c in raw_chars if c.get("text")]
+    out = []
+    fonts: dict[str, tuple[str, bool]] = {}
+    for c in dedupe_doubled(raw):
+        f = fonts.get(c["font"])
+        if f is None:
+            name = clean_font_name(c["font"])
+            f = fonts[c["font"]] = (name, font_is_bold(name))
+        out.append(Char(text=unify_ideographs(c["text"]), font=f[0], size=c["size"], x0=c["x0"], top=c["top"],
+                        x1=c["x1"], bottom=c["bottom"], bold=f[1] or c["doubled"], upright=c["upright"]))
+    return out
+
+
+def _segment(x0, top, x1, bottom) -> Seg | None:
+    w, h = x1 - x0, bottom - top
+    if w < 1 and h < 1:
+        return None
+    if h <= THIN and w > h:
+        y = (top + bottom) / 2
+        return Seg("h", float(x0), y, float(x1), y)
+    if w <= THIN and h > w:
+        x = (x0 + x1) / 2
+        return Seg("v", x, float(top), x, float(bottom))
+    return None
+
+
+def _rect_to_graphics(r: dict, data: PageData, page_area: float) -> None:
+    x0, top, x1, bottom = float(r["x0"]), float(r["top"]), float(r["x1"]), float(r["bottom"])
+    w, h = x1 - x0, bottom - top
+    fill_color = r.get("non_stroking_color") if r.get("fill") else None
+    stroke_color = r.get("stroking_color") if r.get("stroke") else None
+    if w <= THIN or h <= THIN:
+        if _visible(fill_color) or _visible(stroke_color):
+            seg = _segment(x0, top, x1, bottom)
+            if seg:
+                data.segs.append(seg)
+        return
+    if _visible(fill_color) and w * h < 0.9 * page_area:
+        data.fills.append(Fill(x0, top, x1, bottom, _color_str(fill_color)))
+    if _visible(stroke_color):
+        data.segs.extend([Seg("h", x0, top, x1, top), Seg("h", x0, bottom, x1, bottom),
+                          Seg("v", x0, top, x0, bottom), Seg("v", x1, top, x1, bottom)])
+
+
+def _curve_to_graphics(c: dict, data: PageData, page_area: float) -> None:
+    x0, top, x1, bottom = float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"])
+    w, h = x1 - x0, bottom - top
+    if w < 20 or h < 10:
+        return
+    if c.get("fill") and _visible(c.get("non_stroking_color")) and w * h < 0.9 * page_area:
+        data.fills.append(Fill(x0, top, x1, bottom, _color_str(c.get("non_stroking_color"))))
+    elif c.get("stroke") and _visible(c.get("stroking_color")):
+        pts = c.get("pts") or []
+        closed = len(pts) > 3 and abs(pts[0][0] - pts[-1][0]) < 3 and abs(pts[0][1] - pts[-1][1]) < 3
+        if closed:  # a rounded or drawn frame: its bounding box is the box
+            data.segs.extend([Seg("h", x0, top, x1, top), Seg("h", x0, bottom, x1, bottom),
+                              Seg("v", x0, top, x0, bottom), Seg("v", x1, top, x1, bottom)])
+
+
+def _visible(color) -> bool:
+    """False for no colour and for white; true for anything else (patterns included)."""
+    if color is None:
+        return False
+    if isinstance(color, (int, float)):
+        color = (color,)
+    if not isinstance(color, (tuple, list)) or not color:
+        return True
+    try:
+        vals = [float(v) for v in color]
+    except (TypeError, ValueError):
+        return True
+    if len(vals) == 1:
+        return vals[0] < 0.98
+    if len(vals) == 3:
+        return min(vals) < 0.98
+    if len(vals) == 4:
+        return max(vals) > 0.02
+    return True
+
+
+def _color_str(color) -> str:
+    if isinstance(color, (tuple, list)):
+        return ",".join(f"{float(v):.3g}" if isinstance(v, (int, float)) else str(v) for v in color)
+    return str(color)

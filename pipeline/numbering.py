@@ -1,0 +1,83 @@
+"""Heading and item labels as plans print them, and Chinese numerals."""
+from __future__ import annotations
+
+import re
+
+CN = "零〇一二三四五六七八九十百两"
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+NUM = rf"[{CN}]+|[0-9０-９]+"
+
+HEADING_LABELS = [
+    # kind, pattern (label in group "label", number in group "n")
+    ("part", re.compile(rf"^(?P<label>第\s*(?P<n>{NUM})\s*(?:篇|部分))\s*")),
+    ("chapter", re.compile(rf"^(?P<label>第\s*(?P<n>{NUM})\s*章)\s*")),
+    ("section", re.compile(rf"^(?P<label>第\s*(?P<n>{NUM})\s*节)\s*")),
+    ("cn_comma", re.compile(r"^(?P<label>(?P<n>[一二三四五六七八九十]+)\s*[、．.])\s*")),
+    ("cn_paren", re.compile(r"^(?P<label>[（(]\s*(?P<n>[一二三四五六七八九十]+)\s*[）)])\s*")),
+]
+
+ITEM_LABELS = [
+    ("cn_comma", re.compile(r"^(?P<label>[一二三四五六七八九十]+\s*、)\s*")),
+    ("cn_paren", re.compile(r"^(?P<label>[（(]\s*[一二三四五六七八九十]+\s*[）)])\s*")),
+    ("num_dot", re.compile(r"^(?P<label>[0-9０-９]{1,2}\s*[.．、](?![0-9０-９]))\s*")),
+    ("num_paren", re.compile(r"^(?P<label>[（(]\s*[0-9０-９]{1,2}\s*[）)])\s*")),
+    ("circled", re.compile(r"^(?P<label>[①-⑳])\s*")),
+    ("dash", re.compile(r"^(?P<label>——|—|－－|--)\s*")),
+    ("bullet", re.compile(r"^(?P<label>[•·●▪■◆◇○□])\s*")),
+]
+
+SIDEBAR_LABEL = re.compile(
+    r"^专\s*栏\s*(?P<label>[0-9０-９]+(?:\s*[-－—–.．]\s*[0-9０-９]+)*|[一二三四五六七八九十]+)?\s*[:：]?\s*(?P<title>.*)$")
+
+
+def cn_to_int(s: str) -> int | None:
+    """Chinese or Arabic numeral -> int: 十二 -> 12, 二十 -> 20, 一百零五 -> 105, １２ -> 12."""
+    s = s.strip()
+    if not s:
+        return None
+    if all(c.isdigit() for c in s):
+        try:
+            return int(s.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+        except ValueError:
+            return None
+    total, current = 0, 0
+    for ch in s:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def heading_label(text: str) -> tuple[str, str, int | None, str] | None:
+    """(kind, label as printed, number, rest) when the text starts with a heading label."""
+    for kind, pat in HEADING_LABELS:
+        m = pat.match(text)
+        if m:
+            return kind, re.sub(r"\s+", "", m.group("label")), cn_to_int(m.group("n")), text[m.end():].strip()
+    return None
+
+
+def item_label(text: str) -> tuple[str, str, str] | None:
+    """(kind, label as printed, rest) when the text starts with an item label."""
+    for kind, pat in ITEM_LABELS:
+        m = pat.match(text)
+        if m:
+            return kind, re.sub(r"\s+", "", m.group("label")), text[m.end():]
+    return None
+
+
+def sidebar_label(text: str) -> tuple[str | None, str] | None:
+    """(label, title) when the text starts with 专栏."""
+    m = SIDEBAR_LABEL.match(text.strip())
+    if not m:
+        return None
+    label = m.group("label")
+    return (re.sub(r"\s+", "", label) if label else None), m.group("title").strip()
