@@ -25,7 +25,8 @@ from .numbering import heading_label, item_label, sidebar_label
 log = logging.getLogger(__name__)
 
 SENTENCE_END = "。！？；：:;!?"
-PARA_END = "。！？；：:;!?”’」』）)…"
+PARA_END = "。！？；：:;!?…"
+CLOSERS = "”’」』）)》"
 AGENCY = re.compile(r"[（(]\s*(?:牵头单位|牵头部门|责任单位|责任部门|主责单位)\s*[：:]\s*(?P<agency>[^）)]*?)\s*[）)]")
 TOC_LEADER = re.compile(r"(?:[.．·…‥⋯_\-—]{2,}|\s{2,})\s*\d{1,3}\s*$")
 
@@ -211,8 +212,12 @@ def starts_paragraph(line: Line, col: tuple[float, float], prev: Line | None, pr
     left, right = col
     if line.x0 - left >= 1.2 * line.size:                      # first-line indent (or a centred line)
         return True
-    if prev.x1 < prev_col[1] - 1.5 * prev.size and prev.text.rstrip()[-1:] in PARA_END:
+    prev_short = prev.x1 < prev_col[1] - 1.5 * prev.size
+    prev_ended = prev.text.rstrip().rstrip(CLOSERS)[-1:] in PARA_END
+    if prev_short and prev_ended:
         return True                                              # the line before ended a sentence, short
+    if (prev_short or prev_ended) and item_label(line.text) is not None:
+        return True                                              # a numbered or dashed item begins
     if abs(line.size - prev.size) > 1.5:
         return True
     if not interrupted and line.page == prev.page and line.top - prev.bottom > 1.1 * pitch:
