@@ -415,12 +415,13 @@ def set_text_columns(pages: list[PageLayout], style: tuple) -> None:
     doc_right = all_right[int(0.9 * (len(all_right) - 1))] if all_right else 523.0
     for pg in pages:
         lefts, rights = per_page[pg.number]
-        if sum(lefts.values()) >= 4:
-            pg.left = float(lefts.most_common(1)[0][0])
+        shared = [x for x, n in lefts.items() if n >= 2]
+        if sum(lefts.values()) >= 4 and shared:
+            pg.left = float(min(shared))
             pg.right = rights[int(0.9 * (len(rights) - 1))]
         else:
             pg.left, pg.right = float(doc_left), doc_right
-        # lines may start a little left of the commonest edge (hanging punctuation)
+        # lines may start a little left of the edge (hanging punctuation, rounding)
         pg.left = min(pg.left, min((ln.x0 for ln in pg.lines if ln.role == "body" and abs(ln.x0 - pg.left) < 2),
                                    default=pg.left))
 

@@ -302,14 +302,17 @@ def box_title(reg: Region, body_style: tuple) -> tuple[str | None, str | None, i
 
 
 def box_column(lines: list[Line], reg: Region) -> tuple[float, float]:
+    """A box's text column: the leftmost edge two lines share (or the leftmost line), and the far right edge."""
     if not lines:
         return reg.x0, reg.x1
+    return column_left(lines), sorted(ln.x1 for ln in lines)[int(0.9 * (len(lines) - 1))]
+
+
+def column_left(lines: list[Line]) -> float:
     lefts = Counter(round(ln.x0) for ln in lines)
-    left = float(lefts.most_common(1)[0][0])
-    left = min([left] + [ln.x0 for ln in lines if abs(ln.x0 - left) < 2])
-    rights = sorted(ln.x1 for ln in lines)
-    right = rights[int(0.9 * (len(rights) - 1))]
-    return left, right
+    shared = [x for x, n in lefts.items() if n >= 2]
+    left = float(min(shared) if shared else min(lefts))
+    return min([left] + [ln.x0 for ln in lines if abs(ln.x0 - left) < 2])
 
 
 def lines_to_paragraphs(lines: list[Line], cols: list[tuple[float, float]], pitch: float,

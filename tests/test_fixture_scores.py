@@ -1,0 +1,80 @@
+"""The bundled plan and its revision, scored against ../shared/fixtures/expected with ../shared/tools/score.py."""
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import read, shared_file
+
+PLANS = ["jindong-2021", "jindong-2022-revision"]
+
+
+def score(out, plan):
+    tool = shared_file("tools/score.py")
+    expected = shared_file(f"fixtures/expected/{plan}.json")
+    res = subprocess.run([sys.executable, str(tool), str(out), plan, str(expected)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    lines = {}
+    for ln in res.stdout.splitlines():
+        m = re.match(r"(\w+): (\d+)/(\d+) recall ([\d.]+)%, precision ([\d.]+)%", ln)
+        if m:
+            lines[m.group(1)] = (int(m.group(2)), int(m.group(3)), float(m.group(4)), float(m.group(5)))
+    return lines
+
+
+@pytest.mark.parametrize("plan", PLANS)
+@pytest.mark.parametrize("measure,count", [("chapters", 12), ("sections", 42), ("sidebar_titles", 34), ("sidebar_text", 34)])
+def test_structure_is_complete_and_exact(fixture_out, plan, measure, count):
+    got = score(fixture_out, plan)[measure]
+    assert got == (count, count, 100.0, 100.0)
+
+
+def test_outline_content(fixture_out):
+    outline = read(fixture_out, "outline", "jindong-2021")
+    ch = outline[outline.level == "chapter"]
+    assert list(ch.chapter_no) == list(range(1, 13))
+    assert list(ch.label[:3]) == ["第一章", "第二章", "第三章"]
+    # a title printed over two lines is joined
+    assert ch.iloc[0].title.endswith("奋力开启社会主义现代化新征程")
+    assert (outline.page_end >= outline.page_start).all()
+    sec = outline[(outline.chapter_no == 1) & (outline.level == "section")]
+    assert list(sec.section_no) == [1, 2, 3, 4, 5]
+
+
+def test_paragraphs_leads_and_joins(fixture_out):
+    paras = read(fixture_out, "paragraphs", "jindong-2021")
+    first = paras[paras.lead == "综合实力稳步提升"]
+    assert len(first) == 1 and first.iloc[0].text.startswith("综合实力稳步提升。")
+    assert first.iloc[0].chapter_no == 1 and first.iloc[0].section_no == 1
+    # a paragraph that runs over a page break is one row
+    assert (paras.page_end > paras.page_start).sum() >= 10
+    # no paragraph starts in the middle of a sentence after a page break: every one starts a sentence or an item
+    assert not paras.text.str.match(r"^[，。、；：）》”]").any()
+    # chapter intro paragraphs sit before the first section
+    assert paras[(paras.chapter_no == 2) & paras.section_no.isna()].text.str.startswith("始终把创新摆在核心位置").any()
+
+
+def test_sidebars_and_items(fixture_out):
+    sb = read(fixture_out, "sidebars", "jindong-2021")
+    assert list(sb.sidebar_seq) == list(range(1, 35))
+    # sidebar 1 runs over a page break and is one sidebar
+    s1 = sb[sb.sidebar_label == "1"].iloc[0]
+    assert (s1.page_start, s1.page_end) == (28, 29) and s1.chapter_no == 2
+    items = read(fixture_out, "sidebar_items", "jindong-2021")
+    s6 = items[items.sidebar_seq == sb[sb.sidebar_label == "6"].sidebar_seq.iloc[0]]
+    assert len(s6) == 10
+    assert s6.iloc[0].heading == "智慧城市" and s6.iloc[0].lead_agency == "住建局、行政执法局"
+    s13 = sb[sb.sidebar_label == "13"].iloc[0]
+    assert s13.lead_agency == "发改局" and s13.item_count == 5
+    dashes = items[items.item_label == "——"]
+    assert len(dashes) >= 10
+
+
+def test_pages_and_documents(fixture_out):
+    pages = read(fixture_out, "pages", "jindong-2021")
+    assert len(pages) == 101 and list(pages.printed_page[:3]) == [1, 2, 3]
+    # page numbers are not part of the page text
+    assert not pages.text.str.contains(r"\n\d{1,3}$").any()
+    doc = read(fixture_out, "documents", "jindong-2021").iloc[0]
+    assert doc.page_count == 101 and len(doc.source_sha256) == 64 and doc.heading_scheme == "第一章/第一节"
