@@ -1,0 +1,121 @@
+"""Bad input gets one clear line, a non-zero exit and no partial output; a batch goes on past it."""
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from reportlab.pdfgen import canvas
+
+from conftest import read, run_cli, shared_file
+from pdfbuilder import Doc
+from pipeline import errors, ingest
+from pipeline.extract import PlanJob, extract_plan
+
+P = "这是一个用于测试的段落，内容围绕经济社会发展展开。"
+
+
+def good_plan(path: Path) -> Path:
+    d = Doc(str(path))
+    d.heading("第一章 总体要求", 20)
+    d.paragraph(P * 4)
+    return Path(d.save())
+
+
+def not_a_pdf(tmp: Path) -> Path:
+    p = tmp / "notes.pdf"
+    p.write_text("这不是 PDF 文件\n" * 50, encoding="utf-8")
+    return p
+
+
+def encrypted(tmp: Path) -> Path:
+    d = Doc(str(tmp / "locked.pdf"), encrypt="secret")
+    d.heading("第一章 总体要求", 20)
+    d.paragraph(P * 4)
+    return Path(d.save())
+
+
+def scanned(tmp: Path) -> Path:
+    img = tmp / "scan.png"
+    Image.new("RGB", (300, 400), "white").save(img)
+    c = canvas.Canvas(str(tmp / "scanned.pdf"))
+    for _ in range(2):
+        c.drawImage(str(img), 0, 0, 595, 842)
+        c.showPage()
+    c.save()
+    return tmp / "scanned.pdf"
+
+
+def truncated(tmp: Path) -> Path:
+    data = good_plan(tmp / "whole.pdf").read_bytes()
+    p = tmp / "cut.pdf"
+    p.write_bytes(data[: len(data) // 2])
+    return p
+
+
+def damaged(tmp: Path) -> Path:
+    p = tmp / "damaged.pdf"
+    p.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage\n%%EOF\n")
+    return p
+
+
+def not_a_plan(tmp: Path) -> Path:
+    d = Doc(str(tmp / "notice.pdf"))
+    d.paragraph("这是一份普通的通知，没有任何章节。" * 30)
+    return Path(d.save())
+
+
+CASES = [
+    (not_a_pdf, errors.NotAPdfError, "not a PDF"),
+    (encrypted, errors.EncryptedPdfError, "encrypted"),
+    (scanned, errors.NoTextLayerError, "OCR"),
+    (truncated, errors.TruncatedPdfError, "truncated"),
+    (damaged, errors.TruncatedPdfError, "damaged"),
+    (not_a_plan, errors.NotAPlanError, "no chapter"),
+]
+
+
+@pytest.mark.parametrize("make,error,words", CASES, ids=[c[0].__name__ for c in CASES])
+def test_bad_input_raises_its_own_error(tmp_path, make, error, words):
+    pdf = make(tmp_path)
+    with pytest.raises(error) as e:
+        extract_plan(PlanJob(pdf=pdf, plan_id=pdf.stem), tmp_path / "out")
+    assert e.value.file == pdf.name and words in str(e.value)
+    assert not (tmp_path / "out" / "documents").exists()
+
+
+@pytest.mark.parametrize("make,error,words", CASES, ids=[c[0].__name__ for c in CASES])
+def test_cli_reports_one_line_and_fails(tmp_path, make, error, words):
+    pdf = make(tmp_path)
+    res = run_cli("extract", str(pdf), "--out", str(tmp_path / "out"), "-q")
+    assert res.returncode == 1
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and pdf.name in lines[0] and words in lines[0]
+    assert "Traceback" not in res.stderr
+
+
+def test_batch_goes_on_and_keeps_previous_output(tmp_path):
+    out = tmp_path / "out"
+    good = good_plan(tmp_path / "good.pdf")
+    plan_b = good_plan(tmp_path / "b.pdf")
+    assert run_cli("extract", str(plan_b), "--out", str(out), "-q").returncode == 0
+    before = read(out, "paragraphs", "b")
+    # b.pdf is replaced by a truncated file: its extraction fails, its old rows stay, good.pdf still extracts
+    data = plan_b.read_bytes()
+    plan_b.write_bytes(data[: len(data) // 2])
+    res = run_cli("extract", str(not_a_pdf(tmp_path)), str(plan_b), str(good), "--out", str(out), "-q")
+    assert res.returncode == 1
+    assert len([ln for ln in res.stderr.splitlines() if ln.startswith("error:")]) == 2
+    assert "2 of 3 plan(s) failed" in res.stderr
+    assert read(out, "paragraphs", "b").equals(before)
+    assert len(read(out, "paragraphs", "good")) == 1
+    assert not (out / "documents" / "plan_id=notes").exists()
+    assert not any((out / ".staging").iterdir()) if (out / ".staging").exists() else True
+
+
+def test_fixture_passes_the_cheap_checks():
+    ingest.check_file(shared_file("fixtures/jindong-2021.pdf"))
+
+
+def test_missing_file_is_one_line(tmp_path):
+    res = run_cli("extract", str(tmp_path / "nope.pdf"), "--out", str(tmp_path / "out"), "-q")
+    assert res.returncode == 1 and "no such file" in res.stderr and "Traceback" not in res.stderr
