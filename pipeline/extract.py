@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ingest, layout, store, structure
+from . import ingest, layout, store, structure, tables
 from .schema import rows_to_table
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,13 @@ def extract_plan(job: PlanJob, out: Path, on_stage=None) -> Result:
             "sidebars": st.sidebars, "sidebar_items": st.sidebar_items, "links": st.links}
     timer.stop()
 
-    timer.start("write")
-    tables = {name: rows_to_table(name, r) for name, r in rows.items()}
-    store.write_plan(out, job.plan_id, tables)
+    timer.start("tables")
+    rows["indicator_tables"], rows["indicator_cells"] = tables.run(lay)
     timer.stop()
-    counts = {name: t.num_rows for name, t in tables.items()}
+
+    timer.start("write")
+    datasets = {name: rows_to_table(name, r) for name, r in rows.items()}
+    store.write_plan(out, job.plan_id, datasets)
+    timer.stop()
+    counts = {name: t.num_rows for name, t in datasets.items()}
     return Result(plan_id=job.plan_id, counts=counts, seconds=timer.seconds)

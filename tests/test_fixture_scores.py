@@ -30,6 +30,13 @@ def test_structure_is_complete_and_exact(fixture_out, plan, measure, count):
     assert got == (count, count, 100.0, 100.0)
 
 
+@pytest.mark.parametrize("plan,cells,rows", [("jindong-2021", 453, 82), ("jindong-2022-revision", 458, 83)])
+def test_indicator_cells_and_rows_are_exact(fixture_out, plan, cells, rows):
+    got = score(fixture_out, plan)
+    assert got["indicator_cells"] == (cells, cells, 100.0, 100.0)
+    assert got["indicator_rows"] == (rows, rows, 100.0, 100.0)
+
+
 def test_outline_content(fixture_out):
     outline = read(fixture_out, "outline", "jindong-2021")
     ch = outline[outline.level == "chapter"]
