@@ -71,14 +71,18 @@ class Col:
 
 @dataclass
 class PageTable:
+    """One table region on one page, cut into rows (ys) and atomic columns (xs), its slots merged into cells."""
     reg: Region
     page: int
     columns: list[Col]
-    header_text: str
-    rows: list[dict]                       # role/column -> (text, merged, bbox)
-    open_bottom: dict[str, bool] = field(default_factory=dict)
-    open_top: dict[str, bool] = field(default_factory=dict)
+    xs: list[float]
+    ys: list[float]
+    slots: dict                              # (row, atomic column) -> Cell
     ruling: str = "grid"
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ys) - 1
 
 
 # ---------------------------------------------------------------- geometry helpers
@@ -120,11 +124,14 @@ def cluster_positions(values: list[float], tol: float = 2.5) -> list[float]:
 
 
 def region_fragments(reg: Region) -> list[Frag]:
-    """Each printed line of the region cut into cell fragments at vertical rulings and wide gaps."""
+    """Each printed line of the region cut into cell fragments at vertical rulings and at gaps.
+
+    Without vertical rulings (three-line tables) a gap of about a character parts two cells."""
     vsegs = [s for s in reg.segs if s.orient == "v"]
+    factor = 2.0 if vsegs else 0.9
     frags = []
     for ln in reg.lines:
-        for piece in split_on_gaps(ln.chars, factor=2.0):
+        for piece in split_on_gaps(ln.chars, factor=factor):
             cur: list[Char] = []
             for ch in piece:
                 if cur:
@@ -188,7 +195,9 @@ def header_bottom(frags: list[Frag], reg: Region) -> float | None:
         return None
     lo = max(f.bottom for f in last) - 1
     hi = (min(f.top for f in nxt) + 1) if nxt else reg.bottom
-    rules = [s.top for s in reg.segs if s.orient == "h" and lo <= s.top <= hi and s.x1 - s.x0 > 0.3 * (reg.x1 - reg.x0)]
+    hsegs = [s for s in reg.segs if s.orient == "h"]
+    rules = [y for y in cluster_positions([s.top for s in hsegs if lo <= s.top <= hi])
+             if coverage(hsegs, "h", y, reg.x0, reg.x1) > 0.3]
     if rules:
         return min(rules)
     return (lo + 1 + hi - 1) / 2 if nxt else None
@@ -278,8 +287,10 @@ def rules_header_columns(frags: list[Frag], bands: list[tuple[float, float]]) ->
 
 # ---------------------------------------------------------------- body
 
-def row_bounds(reg: Region, frags: list[Frag], name: Col, hb: float, ruled: bool) -> list[float]:
-    """Logical row boundaries: rulings across the name column, or the lines that carry values."""
+def row_bounds(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ruled: bool) -> list[float]:
+    """Logical row boundaries: rulings across the name column, or (three-line tables) the lines that
+    start a row: a 序号, or values in two columns."""
+    name = next(c for c in cols if c.role == "name")
     top, bottom = hb, reg.bottom
     width = name.x1 - name.x0
     hsegs = [s for s in reg.segs if s.orient == "h" and hb + 2 < s.top < reg.bottom - 2]
@@ -288,13 +299,22 @@ def row_bounds(reg: Region, frags: list[Frag], name: Col, hb: float, ruled: bool
         return cluster_positions([top] + ys + [bottom], tol=3.0)
     body = [f for f in frags if f.top >= hb - 1]
     lines = frag_lines(body)
-    anchors = [ln for ln in lines if any(f.x0 >= name.x1 - 2 for f in ln)]
+    seq = [c for c in cols if c.role == "seq"]
+    values = [c for c in cols if c.role == "value"]
+    need = min(2, len(values))
+
+    def starts_row(ln) -> bool:
+        if any(c.x0 - 1 <= f.cx <= c.x1 + 1 for c in seq for f in ln):
+            return True
+        return sum(any(c.x0 - 1 <= f.cx <= c.x1 + 1 for c in values) for f in ln) >= need
+
+    anchors = [ln for ln in lines if starts_row(ln)]
     if not anchors:
         return [top, bottom]
     bounds = [top]
     for prev, nxt in zip(anchors, anchors[1:]):
         gap_top = max(f.bottom for f in prev)
-        # a line between two value lines belongs to the row above (top-aligned cells)
+        # lines between two row starts belong to the row above (cells are top-aligned)
         between = [ln for ln in lines if gap_top <= min(f.top for f in ln) and max(f.bottom for f in ln) <= min(f.top for f in nxt)]
         lo = max([gap_top] + [max(f.bottom for f in ln) for ln in between])
         bounds.append((lo + min(f.top for f in nxt)) / 2)
@@ -403,6 +423,7 @@ def cols_in(col: Col, xs: list[float]) -> list[int]:
 
 
 def page_table(reg: Region, prev: PageTable | None) -> PageTable | None:
+    """Read one table region; `prev` (the table on the page before) lends its columns when no header is repeated."""
     frags = region_fragments(reg)
     if not frags:
         return None
@@ -411,85 +432,106 @@ def page_table(reg: Region, prev: PageTable | None) -> PageTable | None:
     header_frags = [f for f in frags if hb is not None and f.cy < hb]
     if ruled:
         xs = cluster_positions([reg.x0, reg.x1] + [s.x0 for s in reg.segs if s.orient == "v"])
-        if hb is not None:
-            cols = header_columns(grid_header_cells(header_frags, reg, xs, hb), hb)
-        else:
-            cols = []
+        cols = header_columns(grid_header_cells(header_frags, reg, xs, hb), hb) if hb is not None else []
     else:
         bands = text_columns([f for f in frags if hb is None or f.cy > hb], reg)
         xs = [reg.x0] + [b[1] for b in bands]
         cols = rules_header_columns(header_frags, bands) if hb is not None else []
-    header_text = "|".join(c.path for c in cols)
-    if not cols:
-        if prev is None:
-            return None
+    if cols:
+        cols = assign_roles(cols)
+    elif prev is not None:
         cols, hb = [Col(c.x0, c.x1, c.path, c.role) for c in prev.columns], reg.top
         if not ruled:
-            xs = prev_xs(prev, reg)
+            xs = cluster_positions([reg.x0, reg.x1] + [c.x1 for c in prev.columns[:-1]])
     else:
-        cols = assign_roles(cols)
+        return None
     name = next((c for c in cols if c.role == "name"), None)
     if name is None or not any(c.role == "value" and MEASURE.search(c.path) for c in cols):
         return None
-    body = [f for f in frags if f.cy > hb]
-    ys = row_bounds(reg, frags, name, hb, ruled)
+    ys = row_bounds(reg, frags, cols, hb, ruled)
     groups = []
     for j in range(len(xs) - 1):
         mid = (xs[j] + xs[j + 1]) / 2
         owner = next((c for c in cols if c.x0 - 2 <= mid <= c.x1 + 2), None)
         groups.append("value" if owner is None or owner.role == "value" else owner.role)
-    slots = merge_slots(reg, xs, ys, body, groups)
+    slots = merge_slots(reg, xs, ys, [f for f in frags if f.cy > hb], groups)
+    return PageTable(reg=reg, page=reg.page, columns=cols, xs=xs, ys=ys, slots=slots,
+                     ruling="grid" if ruled else "three-line")
+
+
+def carried_over(prev: PageTable, pt: PageTable) -> dict[int, str]:
+    """Atomic columns of `pt` whose first cell is empty and continues a cell left open at the foot of `prev`.
+
+    Returns column index -> the text printed on the earlier page (category, 序号, a parent name or a value)."""
+    if prev.ruling != "grid" or pt.ruling != "grid" or not prev.n_rows:
+        return {}
+    hsegs = [s for s in prev.reg.segs if s.orient == "h"]
+    last = prev.n_rows - 1
+    out = {}
+    for j in range(len(pt.xs) - 1):
+        cell = pt.slots.get((0, j))
+        if cell is None or cell.frags:
+            continue
+        mid = (pt.xs[j] + pt.xs[j + 1]) / 2
+        pj = next((k for k in range(len(prev.xs) - 1) if prev.xs[k] - 1 <= mid <= prev.xs[k + 1] + 1), None)
+        if pj is None:
+            continue
+        above = prev.slots.get((last, pj))
+        if above is None or not above.text:
+            continue
+        if coverage(hsegs, "h", prev.ys[-1], prev.xs[pj], prev.xs[pj + 1]) < 0.5:
+            out[j] = above.text
+    return out
+
+
+def page_rows(pt: PageTable, carried: dict[int, str]) -> list[dict]:
+    """Rows of one page table: per column (text, merged, bbox, parts)."""
     rows = []
-    for i in range(len(ys) - 1):
-        row: dict = {"_y": (ys[i], ys[i + 1])}
+    for i in range(pt.n_rows):
+        row: dict = {}
         has_text = False
-        for c in cols:
-            js = cols_in(c, xs)
+        for c in pt.columns:
+            js = cols_in(c, pt.xs)
+            parts: list[tuple[str, bool]] = []
             cells = []
             for j in js:
-                cell = slots.get((i, j))
-                if cell is not None and cell not in cells:
+                cell = pt.slots.get((i, j))
+                if cell is None:
+                    continue
+                if not cell.frags and j in carried and cell.r0 == 0:
+                    parts.append((carried[j], True))
+                elif cell not in cells:
                     cells.append(cell)
-            texts = [cl.text for cl in cells if cl.text]
-            if c.role == "name":
-                text = "：".join(dict.fromkeys(texts))
+                    if cell.text:
+                        spans = cell.r1 > cell.r0 or cell.c0 < min(js) or cell.c1 > max(js)
+                        parts.append((cell.text, spans))
+                        has_text = True
+            parts = list({t: (t, m) for t, m in parts}.values())
+            sep = "：" if c.role == "name" else " "
+            text = sep.join(t for t, _ in parts)
+            merged = any(m for _, m in parts)
+            if cells:
+                bbox = [pt.xs[min(cl.c0 for cl in cells)], pt.ys[min(cl.r0 for cl in cells)],
+                        pt.xs[max(cl.c1 for cl in cells) + 1], pt.ys[max(cl.r1 for cl in cells) + 1]]
             else:
-                text = " ".join(dict.fromkeys(texts))
-            merged = any(cl.r1 > cl.r0 or cl.c0 < min(js, default=0) or cl.c1 > max(js, default=0) for cl in cells if cl.text)
-            bx = [xs[min(cl.c0 for cl in cells)], ys[min(cl.r0 for cl in cells)],
-                  xs[max(cl.c1 for cl in cells) + 1], ys[max(cl.r1 for cl in cells) + 1]] if cells else [c.x0, ys[i], c.x1, ys[i + 1]]
-            parts = texts if c.role == "name" else None
-            row[c.path] = (text, merged, bx, parts, cells)
-            has_text = has_text or bool(text)
+                bbox = [c.x0, pt.ys[i], c.x1, pt.ys[i + 1]]
+            row[c.path] = (text, merged, bbox, [t for t, _ in parts])
         if has_text:
             rows.append(row)
-    hsegs = [s for s in reg.segs if s.orient == "h"]
-    open_bottom = {c.path: ruled and coverage(hsegs, "h", reg.bottom, c.x0, c.x1) < 0.5 for c in cols}
-    first_top = ys[0] if ys else reg.top
-    open_top = {c.path: ruled and (coverage(hsegs, "h", first_top, c.x0, c.x1) < 0.5 or hb != reg.top) for c in cols}
-    return PageTable(reg=reg, page=reg.page, columns=cols, header_text=header_text, rows=rows,
-                     open_bottom=open_bottom, open_top=open_top, ruling="grid" if ruled else "three-line")
-
-
-def prev_xs(prev: PageTable, reg: Region) -> list[float]:
-    return cluster_positions([reg.x0, reg.x1] + [c.x1 for c in prev.columns[:-1]])
+    return rows
 
 
 # ---------------------------------------------------------------- stitching and output
 
 def continues(prev: PageTable, nxt: PageTable, layout: Layout) -> bool:
     """The next page's table carries on the previous one: nothing between them, the same columns."""
-    if nxt.page != prev.page + 1 or nxt.reg.caption:
-        return False
-    if prev.reg.note:
+    if nxt.page != prev.page + 1 or nxt.reg.caption or prev.reg.note:
         return False
     pg_prev = layout.pages[prev.page - 1]
     pg_next = layout.pages[nxt.page - 1]
     below = [ln for ln in pg_prev.body_lines() if ln.top > prev.reg.bottom and ln.role in ("body", "heading")]
     above = [ln for ln in pg_next.body_lines() if ln.bottom < nxt.reg.top and ln.role in ("body", "heading")]
-    if below or above:
-        return False
-    if len(prev.columns) != len(nxt.columns):
+    if below or above or len(prev.columns) != len(nxt.columns):
         return False
     return all(abs(a.x0 - b.x0) < 6 and abs(a.x1 - b.x1) < 6 for a, b in zip(prev.columns, nxt.columns))
 
@@ -509,6 +551,33 @@ def table_kind(title: str, cols: list[Col]) -> str:
     return "review" if re.search(r"完成情况|执行情况|实现情况|完成值|^完成|/完成|\|完成", text) else "targets"
 
 
+def group_rows(group: list[PageTable]) -> list[tuple[PageTable, dict]]:
+    """Rows of a stitched table, with category and 序号 filled down and each row's name, parent and unit."""
+    out = []
+    last_cat = last_seq = last_parent_name = None
+    for t_i, pt in enumerate(group):
+        carried = carried_over(group[t_i - 1], pt) if t_i else {}
+        role_col = {c.role: c for c in pt.columns if c.role != "value"}
+        for row in page_rows(pt, carried):
+            cat = row[role_col["category"].path][0] if "category" in role_col else None
+            seq = row[role_col["seq"].path][0] if "seq" in role_col else None
+            cat, seq = cat or last_cat, seq or last_seq
+            _, _, _, parts = row[role_col["name"].path]
+            name = "：".join(parts)
+            parent = None
+            if len(parts) > 1:
+                parent = parts[0]
+            elif re.match(r"^\s*其中", name) and last_parent_name:
+                parent = last_parent_name
+            else:
+                last_parent_name = name
+            row["_category"], row["_seq"], row["_name"], row["_parent"] = cat, seq, name, parent
+            row["_unit"] = (row[role_col["unit"].path][0] or None) if "unit" in role_col else None
+            last_cat, last_seq = cat, seq
+            out.append((pt, row))
+    return out
+
+
 def run(layout: Layout) -> tuple[list[dict], list[dict]]:
     page_tables: list[PageTable] = []
     prev = None
@@ -516,8 +585,8 @@ def run(layout: Layout) -> tuple[list[dict], list[dict]]:
         for reg in pg.regions:
             if reg.kind not in ("grid", "rules"):
                 continue
-            cand_prev = prev if prev is not None and prev.page == pg.number - 1 else None
-            t = page_table(reg, cand_prev if not reg.caption else None)
+            lend = prev if prev is not None and prev.page == pg.number - 1 and not reg.caption else None
+            t = page_table(reg, lend)
             if t is not None:
                 page_tables.append(t)
                 prev = t
@@ -527,62 +596,17 @@ def run(layout: Layout) -> tuple[list[dict], list[dict]]:
         first, last = group[0], group[-1]
         title = join_lines([ln.text for ln in first.reg.caption]) or None
         note = join_lines([ln.text for ln in last.reg.note]) or None
-        cols = first.columns
-        values = [c for c in cols if c.role == "value"]
-        rows_out = group_rows(group)
-        for row_no, (pt, row) in enumerate(rows_out, 1):
+        values = [c for c in first.columns if c.role == "value"]
+        rows = group_rows(group)
+        for row_no, (pt, row) in enumerate(rows, 1):
             for k, c in enumerate(values, 1):
-                text, merged, bbox, _, _ = row[c.path]
+                text, merged, bbox, _ = row[c.path]
                 cell_rows.append({"table_id": tid, "row_no": row_no, "category": row["_category"],
                                   "seq": row["_seq"], "name": row["_name"], "parent_name": row["_parent"],
                                   "unit": row["_unit"], "column": c.path, "column_no": k, "raw_text": text,
                                   "merged": merged, "page": pt.page, "bbox": bbox})
-        table_rows.append({"table_id": tid, "title": title, "kind": table_kind(title or "", cols),
+        table_rows.append({"table_id": tid, "title": title, "kind": table_kind(title or "", first.columns),
                            "page_start": first.page, "page_end": last.page, "note": note,
-                           "columns": [c.path for c in values], "row_count": len(rows_out), "ruling": first.ruling,
+                           "columns": [c.path for c in values], "row_count": len(rows), "ruling": first.ruling,
                            "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom]})
     return table_rows, cell_rows
-
-
-def group_rows(group: list[PageTable]) -> list[tuple[PageTable, dict]]:
-    """Rows of a stitched table with category, 序号, name, parent and unit filled in."""
-    out = []
-    carry: dict[str, tuple[str, bool]] = {}
-    last_cat = last_seq = None
-    last_parent_name = None
-    for t_i, pt in enumerate(group):
-        prev = group[t_i - 1] if t_i else None
-        role_col = {c.role: c for c in pt.columns if c.role != "value"}
-        for r_i, row in enumerate(pt.rows):
-            # a merged cell left open at the foot of the previous page goes on here
-            if prev is not None:
-                for c in pt.columns:
-                    text, merged, bbox, parts, cells = row[c.path]
-                    if (not text and prev.open_bottom.get(c.path) and c.path in carry
-                            and all(not pt.rows[k][c.path][0] for k in range(r_i + 1))
-                            and (not cells or all(cl.r0 == 0 for cl in cells))):
-                        ct, _ = carry[c.path]
-                        row[c.path] = (ct, True, bbox, [ct] if c.role == "name" else None, cells)
-            cat = row[role_col["category"].path][0] if "category" in role_col else None
-            seq = row[role_col["seq"].path][0] if "seq" in role_col else None
-            name_cell = row[role_col["name"].path]
-            if not cat:
-                cat = last_cat
-            if not seq:
-                seq = last_seq
-            parts = name_cell[3] or []
-            name = name_cell[0]
-            parent = None
-            if len(parts) > 1:
-                parent = parts[0]
-            elif re.match(r"^\s*其中", name or "") and last_parent_name:
-                parent = last_parent_name
-            if not re.match(r"^\s*其中", name or "") and len(parts) <= 1:
-                last_parent_name = name
-            row["_category"], row["_seq"], row["_name"], row["_parent"] = cat, seq, name or "", parent
-            row["_unit"] = row[role_col["unit"].path][0] if "unit" in role_col else None
-            last_cat, last_seq = cat, seq
-            out.append((pt, row))
-        last_row = pt.rows[-1] if pt.rows else None
-        carry = {c.path: (last_row[c.path][0], last_row[c.path][1]) for c in pt.columns} if last_row else {}
-    return out
