@@ -18,13 +18,14 @@ STAMPS := $(patsubst %,$(OUT)/.stamps/%.done,$(PLANS))
 # one bad PDF does not stop the others; make still exits non-zero
 MAKEFLAGS += --keep-going
 
-.PHONY: help setup extract test docs clean
+.PHONY: help setup extract test docs clean compare-tables
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make extract   set up and extract every raw/*.pdf into $(OUT)/"
 	@echo "make test      run the tests"
 	@echo "make docs      regenerate the README data dictionary from schemas/"
+	@echo "make compare-tables   indicator tables: this pipeline vs pdfplumber vs camelot"
 	@echo "make clean     remove $(OUT)/ output (keeps .venv)"
 
 setup: $(READY)
@@ -46,6 +47,11 @@ test: $(READY)
 
 docs: $(READY)
 	$(BIN)/python -m pipeline readme-docs README.md
+
+# this pipeline vs pdfplumber extract_tables() vs camelot lattice on the bundled plan
+compare-tables: $(READY)
+	$(BIN)/python -m pip install --quiet -e '.[compare]'
+	$(BIN)/python -m pipeline.tools.compare_tables raw/jindong-2021.pdf ../shared/fixtures/expected/jindong-2021.json
 
 clean:
 	rm -rf $(OUT)/*/ $(OUT)/.stamps $(OUT)/.staging $(OUT)/.trash
