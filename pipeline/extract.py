@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ingest, layout, store, structure, tables
+from . import ingest, layout, store, structure, tables, values
 from .schema import rows_to_table
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,10 @@ def extract_plan(job: PlanJob, out: Path, on_stage=None) -> Result:
 
     timer.start("tables")
     rows["indicator_tables"], rows["indicator_cells"] = tables.run(lay)
+    timer.stop()
+
+    timer.start("values")
+    rows["indicator_values"], rows["indicator_checks"] = values.run(rows["indicator_cells"], job.plan_id)
     timer.stop()
 
     timer.start("write")

@@ -35,11 +35,15 @@ MEASURE = re.compile(r"(19|20)\d\d|目标|预期|完成|增速|增长|增幅|基
 
 ROLE_PATTERNS = [
     ("attribute", re.compile(r"属性")),
+    ("remark", re.compile(r"^(备注|说明|注)$")),
     ("unit", re.compile(r"^(计量)?单位$|^单位")),
     ("seq", re.compile(r"^(序号|编号|序|号)$")),
     ("category", re.compile(r"类别|领域|分类|类型|方面|一级指标|^类$")),
     ("name", re.compile(r"名称|二级指标|三级指标|指标|项目|内容")),
 ]
+
+
+OUTPUT_ROLES = ("value", "attribute", "remark")   # columns whose cells are output, one per row
 
 
 @dataclass(eq=False)
@@ -244,7 +248,7 @@ def assign_roles(cols: list[Col]) -> list[Col]:
             continue
         for role, pat in ROLE_PATTERNS:
             if pat.search(leaf):
-                c.role = "value" if role == "attribute" else role
+                c.role = role
                 break
     names = [c for c in cols if c.role == "name"]
     if len(names) > 1:   # 一级指标 / 二级指标: the first is the category unless one is already named so
@@ -453,7 +457,7 @@ def page_table(reg: Region, prev: PageTable | None) -> PageTable | None:
     for j in range(len(xs) - 1):
         mid = (xs[j] + xs[j + 1]) / 2
         owner = next((c for c in cols if c.x0 - 2 <= mid <= c.x1 + 2), None)
-        groups.append("value" if owner is None or owner.role == "value" else owner.role)
+        groups.append("value" if owner is None or owner.role in OUTPUT_ROLES else owner.role)
     slots = merge_slots(reg, xs, ys, [f for f in frags if f.cy > hb], groups)
     return PageTable(reg=reg, page=reg.page, columns=cols, xs=xs, ys=ys, slots=slots,
                      ruling="grid" if ruled else "three-line")
@@ -557,7 +561,7 @@ def group_rows(group: list[PageTable]) -> list[tuple[PageTable, dict]]:
     last_cat = last_seq = last_parent_name = None
     for t_i, pt in enumerate(group):
         carried = carried_over(group[t_i - 1], pt) if t_i else {}
-        role_col = {c.role: c for c in pt.columns if c.role != "value"}
+        role_col = {c.role: c for c in pt.columns if c.role not in OUTPUT_ROLES}
         for row in page_rows(pt, carried):
             cat = row[role_col["category"].path][0] if "category" in role_col else None
             seq = row[role_col["seq"].path][0] if "seq" in role_col else None
@@ -596,14 +600,15 @@ def run(layout: Layout) -> tuple[list[dict], list[dict]]:
         first, last = group[0], group[-1]
         title = join_lines([ln.text for ln in first.reg.caption]) or None
         note = join_lines([ln.text for ln in last.reg.note]) or None
-        values = [c for c in first.columns if c.role == "value"]
+        values = [c for c in first.columns if c.role in OUTPUT_ROLES]
         rows = group_rows(group)
         for row_no, (pt, row) in enumerate(rows, 1):
             for k, c in enumerate(values, 1):
                 text, merged, bbox, _ = row[c.path]
                 cell_rows.append({"table_id": tid, "row_no": row_no, "category": row["_category"],
                                   "seq": row["_seq"], "name": row["_name"], "parent_name": row["_parent"],
-                                  "unit": row["_unit"], "column": c.path, "column_no": k, "raw_text": text,
+                                  "unit": row["_unit"], "column": c.path, "column_no": k, "column_role": c.role,
+                                  "raw_text": text,
                                   "merged": merged, "page": pt.page, "bbox": bbox})
         table_rows.append({"table_id": tid, "title": title, "kind": table_kind(title or "", first.columns),
                            "page_start": first.page, "page_end": last.page, "note": note,

@@ -85,3 +85,40 @@ def test_pages_and_documents(fixture_out):
     assert not pages.text.str.contains(r"\n\d{1,3}$").any()
     doc = read(fixture_out, "documents", "jindong-2021").iloc[0]
     assert doc.page_count == 101 and len(doc.source_sha256) == 64 and doc.heading_scheme == "第一章/第一节"
+
+
+def test_value_facts(fixture_out):
+    tool = shared_file("tools/score.py")
+    res = subprocess.run([sys.executable, str(tool), str(fixture_out), "jindong-2021",
+                          str(shared_file("fixtures/expected/jindong-2021.json")), "--values",
+                          str(shared_file("fixtures/expected/jindong-2021-values.json"))], capture_output=True, text=True)
+    assert "indicator_values: 28/28 facts" in res.stdout, res.stdout
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_every_value_cell_is_one_value_row(fixture_out, plan):
+    cells = read(fixture_out, "indicator_cells", plan)
+    values = read(fixture_out, "indicator_values", plan)
+    value_cells = cells[cells.column_role == "value"]
+    assert len(values) == len(value_cells) > 0
+    key = ["table_id", "row_no", "column"]
+    joined = value_cells[key + ["raw_text"]].merge(values[key + ["raw_text"]], on=key, how="outer", indicator=True)
+    assert (joined._merge == "both").all() and (joined.raw_text_x == joined.raw_text_y).all()
+    # nothing lost: a value, a statement, or nothing printed
+    assert set(values.parse_status) <= {"number", "statement", "empty"}
+    assert values[values.parse_status == "number"].value.notna().all()
+    assert values[values.parse_status == "statement"].status_text.notna().all()
+    # the attribute column lands on every value of its row
+    targets = values[values.table_id == "t2"]
+    assert set(targets.attribute) == {"预期性", "约束性"}
+
+
+def test_indicator_checks(fixture_out):
+    checks = read(fixture_out, "indicator_checks", "jindong-2021").set_index("indicator")
+    trade = checks.loc["服务贸易进出口额"]
+    assert (trade.base_value, trade.target_value, trade.growth_value, trade.years) == (1.63, 6.0, 30.0, 5)
+    assert trade.implied_target == pytest.approx(6.052, abs=1e-3) and trade.agrees
+    assert checks.loc["常住人口城镇化率"].relative_gap == pytest.approx(0, abs=1e-9)
+    # a target out of line with its base and growth is reported, not edited
+    budget = checks.loc["其中：区级一般公共预算收入（亿元）"]
+    assert not budget.agrees and budget.target_value == 17
