@@ -9,14 +9,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.installed
+RAW    ?= raw
 OUT    ?= extracted
-PDFS   := $(wildcard raw/*.pdf)
-PLANS  := $(patsubst raw/%.pdf,%,$(PDFS))
+JOBS   ?= 1
+PDFS   := $(wildcard $(RAW)/*.pdf)
+REGISTRY := $(wildcard $(RAW)/plans.csv)
+# the code and schemas each dataset is produced by (pipeline/stages.py tells them apart per stage;
+# a rerun redoes, plan by plan, only the stages whose inputs changed)
 CODE   := $(wildcard pipeline/*.py) $(wildcard schemas/*.toml)
-STAMPS := $(patsubst %,$(OUT)/.stamps/%.done,$(PLANS))
-
-# one bad PDF does not stop the others; make still exits non-zero
-MAKEFLAGS += --keep-going
+STAMP  := $(OUT)/.stamps/extract
 
 .PHONY: help setup extract test docs clean compare-tables
 .DEFAULT_GOAL := help
@@ -36,10 +37,13 @@ $(READY): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-extract: $(STAMPS)
+extract: $(STAMP)
 
-$(OUT)/.stamps/%.done: raw/%.pdf $(CODE) | $(READY)
-	$(BIN)/python -m pipeline extract $< --out $(OUT)
+# Nothing changed: make does nothing. A PDF, the registry or the code changed: the pipeline
+# looks at each plan's manifest and redoes only the plans and stages concerned (a plan whose
+# PDF bytes did not change is not parsed again). A failed plan leaves the stamp out of date.
+$(STAMP): $(PDFS) $(REGISTRY) $(CODE) | $(READY)
+	$(BIN)/python -m pipeline extract $(PDFS) --out $(OUT) --jobs $(JOBS) --prune
 	@mkdir -p $(@D) && touch $@
 
 test: $(READY)

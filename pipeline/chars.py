@@ -4,6 +4,7 @@ Pure functions on the text and geometry of characters, shared by ingest and test
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -33,6 +34,7 @@ def _needs_nfkc(cp: int) -> bool:
             or 0x2F800 <= cp <= 0x2FA1F)    # CJK Compatibility Ideographs Supplement
 
 
+@functools.lru_cache(maxsize=65536)
 def unify_ideographs(text: str) -> str:
     """Map Kangxi radicals, radical supplements and compatibility ideographs to unified ideographs.
 
@@ -73,33 +75,31 @@ def font_is_bold(font: str) -> bool:
     return bool(_BOLD.search(font))
 
 
-def dedupe_doubled(chars: list[dict]) -> list[dict]:
+def dedupe_doubled(chars: list) -> list:
     """Drop the second copy of characters drawn twice at (almost) the same spot.
 
-    Word fakes bold for fonts without a bold face by painting each glyph twice,
-    shifted by a fraction of a point; the survivor is marked `doubled` (it is bold).
-    Two copies count as one when the text and size agree and the offset is under a
-    quarter of the font size horizontally and a tenth vertically.
+    Word fakes bold for fonts without a bold face by painting each glyph twice, shifted by a
+    fraction of a point; the survivor is marked bold. Two copies count as one when the text
+    and size agree and the offset is under a quarter of the font size horizontally and a
+    tenth vertically. Works on any objects with text, x0, top, size and a writable bold.
     """
-    kept: list[dict] = []
-    index: dict[tuple[str, int], list[int]] = {}
+    kept = []
+    index: dict[tuple[str, int], list] = {}
     for c in chars:
-        size = c["size"] or 1.0
-        key_y = int(c["top"] // 2)
-        dup_of = None
-        if not c["text"].isspace():
-            for ky in (key_y - 1, key_y, key_y + 1):
-                for i in index.get((c["text"], ky), ()):
-                    k = kept[i]
-                    if (abs(k["x0"] - c["x0"]) < 0.25 * size and abs(k["top"] - c["top"]) < 0.1 * size
-                            and abs(k["size"] - c["size"]) < 0.1):
-                        dup_of = i
+        text, x0, top, size = c.text, c.x0, c.top, c.size or 1.0
+        ky = int(top) >> 1
+        if not text.isspace():
+            dup = None
+            for k in ((text, ky), (text, ky - 1), (text, ky + 1)):
+                for k_c in index.get(k, ()):
+                    if abs(k_c.x0 - x0) < 0.25 * size and abs(k_c.top - top) < 0.1 * size and abs(k_c.size - size) < 0.1:
+                        dup = k_c
                         break
-                if dup_of is not None:
+                if dup is not None:
                     break
-        if dup_of is not None:
-            kept[dup_of]["doubled"] = True
-            continue
-        index.setdefault((c["text"], key_y), []).append(len(kept))
+            if dup is not None:
+                dup.bold = True
+                continue
+            index.setdefault((text, ky), []).append(c)
         kept.append(c)
     return kept

@@ -6,12 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
-
 from . import __version__
-from .errors import PipelineError
-from .extract import PlanJob, extract_plan
 
 log = logging.getLogger("pipeline")
 
@@ -41,11 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     ex = sub.add_parser("extract", help="extract one or more plan PDFs into Parquet datasets",
-                        description="Extract plan PDFs into Parquet datasets under --out.",
+                        description="Extract plan PDFs into Parquet datasets under --out. Plans whose PDF, registry "
+                                    "row and producing code are unchanged since the last run are left as they are.",
                         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     ex.add_argument("pdfs", nargs="+", metavar="PDF", type=Path, help="plan PDF files (Word or WPS exports)")
     ex.add_argument("--out", type=Path, default=Path("extracted"), metavar="DIR",
                     help="output folder (default: extracted)")
+    ex.add_argument("--registry", type=Path, metavar="CSV",
+                    help="plan registry (default: plans.csv next to the PDFs, when there is one); it names plans "
+                         "(plan_id), their region, level, period, edition, and which plan a revision revises")
+    ex.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                    help="worker processes parsing pages, across plans and within one (default: 1); "
+                         "the output is the same for any N")
+    ex.add_argument("--force", action="store_true", help="redo every plan, even those that are up to date")
+    ex.add_argument("--prune", action="store_true",
+                    help="remove from --out the plans whose PDFs are not among those given (make extract uses it)")
     ex.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings and errors only")
     ex.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub.add_parser("schema-docs", help="print the data dictionary (Markdown) generated from schemas/")
@@ -60,52 +65,73 @@ def setup_logging(verbose: bool, quiet: bool) -> None:
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
-def plan_jobs(pdfs: list[Path]) -> list[PlanJob]:
-    return [PlanJob(pdf=p, plan_id=p.stem) for p in pdfs]
+def default_registry(pdfs: list[Path]) -> Path | None:
+    folders = {p.resolve().parent for p in pdfs}
+    if len(folders) == 1:
+        cand = folders.pop() / "plans.csv"
+        return cand if cand.exists() else None
+    return None
 
 
 def run_extract(args) -> int:
-    jobs = plan_jobs(args.pdfs)
-    failures = 0
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from .errors import PipelineError
+    from .extract import extract_plans, prune
+    from .registry import load, plan_jobs
+
+    tqdm.monitor_interval = 0   # no monitor thread: worker processes are forked
+    try:
+        reg_path = args.registry or default_registry(args.pdfs)
+        jobs = plan_jobs(args.pdfs, load(reg_path), str(reg_path or "plans.csv"))
+    except PipelineError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     show = not args.quiet
+    bars: list = []
+
+    def close_bars():
+        for b in bars:
+            b.close()
+        bars.clear()
+
+    def on_stage(job):
+        def start(name, total):
+            close_bars()
+            bar = tqdm(total=total, desc=f"{job.plan_id}: {name}", unit="page" if total > 1 else "stage",
+                       disable=not show or None, leave=False, file=sys.stderr)
+            bars.append(bar)
+            return bar.update
+        return start
+
+    def on_result(job, res):
+        close_bars()
+        if res.error is not None:
+            print(f"error: {res.error}", file=sys.stderr)
+        elif res.status == "up to date":
+            log.info("%s: up to date", job.plan_id)
+        else:
+            how = "parsed" if res.parsed else ("pages from the cache" if {"structure", "tables"} & set(res.stages)
+                                                else "no PDF read")
+            log.info("%s: %s redone (%s) in %.1fs: %s", job.plan_id, ", ".join(res.stages), how,
+                     sum(res.seconds.values()), ", ".join(f"{v} {k}" for k, v in res.counts.items()))
+
     with logging_redirect_tqdm():
-        for job in jobs:
-            bars: list[tqdm] = []
-
-            def on_stage(name, total, _job=job):
-                for b in bars:
-                    b.close()
-                bars.clear()
-                bar = tqdm(total=total, desc=f"{_job.plan_id}: {name}", unit="page" if total > 1 else "stage",
-                           disable=not show or None, leave=False, file=sys.stderr)
-                bars.append(bar)
-                return bar.update
-
-            try:
-                if not job.pdf.exists():
-                    raise PipelineError("no such file", file=str(job.pdf))
-                res = extract_plan(job, args.out, on_stage=on_stage)
-                for b in bars:
-                    b.update(b.total - b.n)
-                    b.close()
-                total = sum(res.seconds.values())
-                log.info("%s: %s in %.1fs", job.plan_id,
-                         ", ".join(f"{v} {k}" for k, v in res.counts.items()), total)
-            except PipelineError as e:
-                failures += 1
-                for b in bars:
-                    b.close()
-                print(f"error: {e}", file=sys.stderr)
-            except Exception as e:  # a bug: still one line, and the other plans go on
-                failures += 1
-                for b in bars:
-                    b.close()
-                log.debug("traceback", exc_info=True)
-                print(f"error: {job.pdf.name}: internal error {type(e).__name__}: {e} "
-                      f"(please report it; rerun with -v for the traceback)", file=sys.stderr)
-    if failures:
-        print(f"{failures} of {len(jobs)} plan(s) failed", file=sys.stderr)
-    return 1 if failures else 0
+        results = extract_plans(jobs, args.out, n_jobs=args.jobs, force=args.force, on_stage=on_stage,
+                                on_result=on_result)
+    if args.prune:
+        for plan in prune(args.out, {j.plan_id for j in jobs}):
+            log.info("%s: its PDF is gone, its output removed", plan)
+    failed = sum(r.status == "failed" for r in results)
+    parsed = sum(r.parsed for r in results)
+    done = sum(r.status == "extracted" for r in results)
+    fresh = sum(r.status == "up to date" for r in results)
+    log.info("%d plan(s): %d extracted, %d up to date, %d failed; %d PDF(s) parsed", len(results), done, fresh,
+             failed, parsed)
+    if failed:
+        print(f"{failed} of {len(results)} plan(s) failed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

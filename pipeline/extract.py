@@ -1,32 +1,47 @@
-"""One plan, end to end: PDF -> every dataset, written atomically under one plan_id."""
+"""Plans end to end, incrementally: PDF -> every dataset, redoing only what changed.
+
+For each plan a manifest (`<out>/.manifests/<plan_id>.json`, committed with its datasets)
+records the PDF's SHA-256, its registry row and each stage's fingerprint (`stages.py`). A
+rerun compares them: an unchanged plan is not touched (its PDF is not even parsed); a
+code change redoes the stages it affects, reading the other stages' output back; a
+changed PDF is redone whole. Parsed pages are cached by SHA-256 (`cache.py`), so a renamed
+or copied PDF is not parsed again. With `jobs > 1`, pages are parsed in worker processes,
+plans and pages alike, and the rest runs in order in this process: the output is the
+same whatever the number of jobs.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import multiprocessing
+import threading
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import ingest, layout, store, structure, tables, values
+from . import __version__, cache, ingest, store
+from .errors import PipelineError
+from .registry import PlanJob
 from .schema import rows_to_table
+from .stages import ORDER, STAGES, downstream_closure, fingerprint
 
 log = logging.getLogger(__name__)
 
-STRUCTURE_DATASETS = ("documents", "pages", "outline", "paragraphs", "sidebars", "sidebar_items", "links")
-
-
-@dataclass
-class PlanJob:
-    pdf: Path
-    plan_id: str
-    registry: dict = field(default_factory=dict)
+MANIFESTS = ".manifests"
 
 
 @dataclass
 class Result:
     plan_id: str
-    counts: dict[str, int]
-    seconds: dict[str, float]
+    status: str                      # extracted / up to date / failed
+    stages: list[str] = field(default_factory=list)
+    parsed: bool = False             # the PDF was parsed (not read from the cache)
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    error: PipelineError | None = None
 
 
 class StageTimer:
@@ -41,41 +56,242 @@ class StageTimer:
         return self.on_stage(name, total) if self.on_stage else (lambda n: None)
 
     def stop(self) -> None:
-        self.seconds[self._name] = round(time.perf_counter() - self._t0, 4)
+        self.seconds[self._name] = round(self.seconds.get(self._name, 0) + time.perf_counter() - self._t0, 4)
 
 
-def extract_plan(job: PlanJob, out: Path, on_stage=None) -> Result:
+# ---------------------------------------------------------------- manifests and staleness
+
+def manifest_path(out: Path, plan_id: str) -> Path:
+    return Path(out) / MANIFESTS / f"{plan_id}.json"
+
+
+def read_manifest(out: Path, plan_id: str) -> dict | None:
+    p = manifest_path(out, plan_id)
+    try:
+        return json.loads(p.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def plan_fingerprint(manifest: dict | None) -> str | None:
+    if not manifest:
+        return None
+    key = {"sha": manifest.get("source_sha256"), "stages": manifest.get("stages"), "registry": manifest.get("registry")}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def stale_stages(job: PlanJob, sha: str, out: Path, force: bool = False) -> set[str]:
+    m = read_manifest(out, job.plan_id)
+    if force or m is None or m.get("source_sha256") != sha:
+        return set(ORDER)
+    stale = {s for s in ORDER if m.get("stages", {}).get(s) != fingerprint(s)}
+    if m.get("registry") != job.registry:
+        stale |= {"structure", "changes"}
+    for s in ORDER:
+        if any(not (store.partition_dir(out, d, job.plan_id) / store.PART).exists() for d in STAGES[s].datasets):
+            stale.add(s)
+    base = plan_fingerprint(read_manifest(out, job.revision_of)) if job.revision_of else None
+    if m.get("changes_base") != base:
+        stale.add("changes")
+    return downstream_closure(stale)
+
+
+# ---------------------------------------------------------------- parsing, in this process or in workers
+
+class Parser:
+    """Parses PDFs page by page, in worker processes when jobs > 1 (pages split into contiguous chunks)."""
+
+    def __init__(self, jobs: int = 1):
+        self.jobs = max(1, jobs)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def submit(self, path: Path) -> tuple[int, dict, list[tuple[list[int], Future]]] | None:
+        """Start parsing in workers; None when parsing will happen in this process."""
+        if self.jobs == 1:
+            return None
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"))
+            # while the workers parse, this process would only wait: load what writing will need
+            threading.Thread(target=_warm_up, daemon=True).start()
+        count, metadata = ingest.document_info(path)
+        # small chunks, handed out as workers free up: pages differ a lot in cost (tables, boxes)
+        size = max(4, -(-count // (self.jobs * 6)))
+        chunks = [list(range(a, min(count, a + size - 1) + 1)) for a in range(1, count + 1, size)]
+        return count, metadata, [(c, self.pool.submit(ingest.parse_chunk, str(path), c)) for c in chunks]
+
+    @staticmethod
+    def collect(path: Path, sha: str, submitted, tick: Callable[[int], None]):
+        count, metadata, chunks = submitted
+        pages = []
+        for numbers, fut in chunks:
+            pages.extend(fut.result())
+            tick(len(numbers))
+        return ingest.ParsedPdf(path=str(path), sha256=sha, page_count=count, metadata=metadata, pages=pages)
+
+
+def _warm_up() -> None:
+    import pyarrow as pa
+    pa.array([0.0])   # pyarrow imports pandas on its first conversion (~0.5 s)
+
+
+# ---------------------------------------------------------------- one plan
+
+def read_rows(out: Path, dataset: str, plan_id: str) -> list[dict]:
+    t = store.read_partition(out, dataset, plan_id)
+    return t.to_pylist() if t is not None else []
+
+
+def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None, on_stage=None) -> Result:
+    from . import changes, layout, structure, tables, values
+
     timer = StageTimer(on_stage)
-    pdf = Path(job.pdf)
-    ingest.check_file(pdf)
-    with ingest.open_pdf(pdf) as probe:
-        n_pages = len(probe.pages)
-    tick = timer.start("ingest", n_pages)
-    parsed = ingest.run(pdf, progress=tick)
-    ingest.check_text_layer(parsed)
-    timer.stop()
+    rows: dict[str, list[dict]] = {}
+    parsed = False
+    if stale & {"structure", "tables"}:
+        tick = timer.start("ingest", 1)
+        doc = cache.load(out, sha, str(job.pdf))
+        if doc is None:
+            if submitted is not None:
+                doc = Parser.collect(job.pdf, sha, submitted, tick)
+            else:
+                count, _ = ingest.document_info(job.pdf)
+                timer.stop()
+                tick = timer.start("ingest", count)
+                doc = ingest.run(job.pdf, progress=tick, sha=sha)
+            parsed = True
+        ingest.check_text_layer(doc)
+        timer.stop()
+        if parsed:
+            cache.store(out, doc)
 
-    timer.start("layout")
-    lay = layout.run(parsed)
-    timer.stop()
+        timer.start("layout")
+        lay = layout.run(doc)
+        timer.stop()
+        if "structure" in stale:
+            timer.start("structure")
+            st = structure.run(lay, source_file=job.pdf.name, registry={k: v for k, v in job.registry.items()})
+            rows.update({"documents": [st.document], "pages": st.pages, "outline": st.outline,
+                         "paragraphs": st.paragraphs, "sidebars": st.sidebars, "sidebar_items": st.sidebar_items,
+                         "links": st.links})
+            timer.stop()
+        if "tables" in stale:
+            timer.start("tables")
+            rows["indicator_tables"], rows["indicator_cells"] = tables.run(lay)
+            timer.stop()
 
-    timer.start("structure")
-    st = structure.run(lay, source_file=pdf.name, registry=job.registry)
-    rows = {"documents": [st.document], "pages": st.pages, "outline": st.outline, "paragraphs": st.paragraphs,
-            "sidebars": st.sidebars, "sidebar_items": st.sidebar_items, "links": st.links}
-    timer.stop()
+    def get(dataset: str) -> list[dict]:
+        if dataset not in rows:
+            rows[dataset] = read_rows(out, dataset, job.plan_id)
+        return rows[dataset]
 
-    timer.start("tables")
-    rows["indicator_tables"], rows["indicator_cells"] = tables.run(lay)
-    timer.stop()
+    if "values" in stale:
+        timer.start("values")
+        rows["indicator_values"], rows["indicator_checks"] = values.run(get("indicator_cells"), job.plan_id)
+        timer.stop()
 
-    timer.start("values")
-    rows["indicator_values"], rows["indicator_checks"] = values.run(rows["indicator_cells"], job.plan_id)
-    timer.stop()
+    base_fp = None
+    if "changes" in stale:
+        timer.start("changes")
+        ind, sec = [], []
+        if job.revision_of:
+            base_manifest = read_manifest(out, job.revision_of)
+            base_fp = plan_fingerprint(base_manifest)
+            if base_manifest is None:
+                log.warning("%s: revises %s, which is not extracted in %s: no changes recorded",
+                            job.plan_id, job.revision_of, out)
+            else:
+                names = ("indicator_tables", "indicator_cells", "indicator_values", "outline", "paragraphs", "sidebars")
+                old = {n: read_rows(out, n, job.revision_of) for n in names}
+                new = {n: get(n) for n in names}
+                ind, sec = changes.run(job.revision_of, old, new)
+        rows["indicator_changes"], rows["section_changes"] = ind, sec
+        timer.stop()
+    else:
+        base_fp = (read_manifest(out, job.plan_id) or {}).get("changes_base")
 
     timer.start("write")
-    datasets = {name: rows_to_table(name, r) for name, r in rows.items()}
-    store.write_plan(out, job.plan_id, datasets)
+    written = {s: STAGES[s].datasets for s in ORDER if s in stale}
+    datasets = {d: rows_to_table(d, rows[d]) for s in written for d in STAGES[s].datasets}
+    manifest = {"plan_id": job.plan_id, "source_file": job.pdf.name, "source_sha256": sha,
+                "registry": job.registry, "pipeline_version": __version__,
+                "stages": {s: fingerprint(s) for s in ORDER}, "changes_base": base_fp}
+    files = {f"{MANIFESTS}/{job.plan_id}.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()}
+    store.write_plan(out, job.plan_id, datasets, extra_files=files)
     timer.stop()
-    counts = {name: t.num_rows for name, t in datasets.items()}
-    return Result(plan_id=job.plan_id, counts=counts, seconds=timer.seconds)
+    return Result(plan_id=job.plan_id, status="extracted", stages=[s for s in ORDER if s in stale], parsed=parsed,
+                  counts={n: t.num_rows for n, t in datasets.items()}, seconds=timer.seconds)
+
+
+# ---------------------------------------------------------------- many plans
+
+def extract_plans(jobs: list[PlanJob], out: Path, n_jobs: int = 1, force: bool = False,
+                  on_stage: Callable[[PlanJob], Callable] | None = None,
+                  on_result: Callable[[PlanJob, Result], None] | None = None) -> list[Result]:
+    """Extract plans in order (a revision after the plan it revises); one failure does not stop the others."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    store.recover(out)
+    results: list[Result] = []
+    checked: dict[str, tuple[str, set[str]] | PipelineError] = {}
+    for job in jobs:
+        try:
+            if not job.pdf.exists():
+                raise PipelineError("no such file", file=str(job.pdf))
+            ingest.check_file(job.pdf)
+            sha = ingest.file_sha256(job.pdf)
+            checked[job.plan_id] = (sha, stale_stages(job, sha, out, force))
+        except PipelineError as e:
+            checked[job.plan_id] = e
+    with Parser(n_jobs) as parser:
+        submitted = {}
+        for job in jobs:   # start every parse the run will need, so workers stay busy
+            c = checked[job.plan_id]
+            if isinstance(c, tuple) and c[1] & {"structure", "tables"} and cache.load_meta(out, c[0]) is None:
+                try:
+                    submitted[job.plan_id] = parser.submit(job.pdf)
+                except PipelineError as e:
+                    checked[job.plan_id] = e
+        for job in jobs:
+            c = checked[job.plan_id]
+            try:
+                if isinstance(c, PipelineError):
+                    raise c
+                sha, _ = c
+                stale = stale_stages(job, sha, out, force)   # again: the plan it revises may have just changed
+                if not stale:
+                    res = Result(plan_id=job.plan_id, status="up to date")
+                else:
+                    res = run_plan(job, out, sha, stale, submitted.get(job.plan_id),
+                                   on_stage(job) if on_stage else None)
+            except PipelineError as e:
+                res = Result(plan_id=job.plan_id, status="failed", error=e)
+            results.append(res)
+            if on_result:
+                on_result(job, res)
+    return results
+
+
+def extract_plan(job: PlanJob, out: Path, on_stage=None, force: bool = True) -> Result:
+    """Extract one plan (everything, by default); raise its error if it fails."""
+    res = extract_plans([job], out, force=force, on_stage=(lambda j: on_stage) if on_stage else None)[0]
+    if res.error is not None:
+        raise res.error
+    return res
+
+
+def prune(out: Path, keep: set[str]) -> list[str]:
+    """Remove the partitions and manifests of plans not in `keep` (their PDFs are gone from the input)."""
+    gone = []
+    for m in sorted((Path(out) / MANIFESTS).glob("*.json")):
+        if m.stem not in keep:
+            store.remove_plan(out, m.stem)
+            m.unlink()
+            gone.append(m.stem)
+    return gone

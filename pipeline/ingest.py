@@ -73,18 +73,34 @@ def classify_open_error(e: BaseException, name: str) -> Exception:
                              file=name, expected="a complete, readable PDF")
 
 
-def run(path: str | Path, pages: Iterable[int] | None = None,
-        progress: Callable[[int], None] | None = None) -> ParsedPdf:
-    """Parse a PDF (or some of its pages, 1-based) into cleaned page data."""
-    p = Path(path)
-    check_file(p)
-    sha = file_sha256(p)
-    pdf = open_pdf(p)
+def document_info(path: str | Path) -> tuple[int, dict]:
+    """(page count, metadata) without parsing any page."""
+    pdf = open_pdf(path)
     try:
-        count = len(pdf.pages)
-        wanted = list(pages) if pages is not None else list(range(1, count + 1))
-        out = []
-        for n in wanted:
+        return len(pdf.pages), {k: _meta_str(v) for k, v in (pdf.metadata or {}).items()}
+    finally:
+        pdf.close()
+
+
+_WORKER_PDFS: dict[str, object] = {}
+
+
+def parse_pages(path: str | Path, numbers: Iterable[int], progress: Callable[[int], None] | None = None,
+                keep_open: bool = False) -> list[PageData]:
+    """Parse some pages (1-based) into cleaned page data.
+
+    In worker processes (`keep_open`), the opened PDF is kept for the worker's next chunk of
+    pages, so fonts and their character maps are read once per worker, not once per chunk."""
+    p = Path(path)
+    pdf = _WORKER_PDFS.get(str(p)) if keep_open else None
+    if pdf is None:
+        pdf = open_pdf(p)
+        if keep_open:
+            _WORKER_PDFS.clear()
+            _WORKER_PDFS[str(p)] = pdf
+    out = []
+    try:
+        for n in numbers:
             try:
                 page = pdf.pages[n - 1]
                 out.append(page_to_data(page))
@@ -93,10 +109,26 @@ def run(path: str | Path, pages: Iterable[int] | None = None,
                 raise _page_error(e, p.name, n) from None
             if progress:
                 progress(1)
-        metadata = {k: _meta_str(v) for k, v in (pdf.metadata or {}).items()}
     finally:
-        pdf.close()
-    return ParsedPdf(path=str(p), sha256=sha, page_count=count, metadata=metadata, pages=out)
+        if not keep_open:
+            pdf.close()
+    return out
+
+
+def parse_chunk(path: str, numbers: list[int]) -> list[PageData]:
+    """Worker entry point: a chunk of pages of one PDF."""
+    return parse_pages(path, numbers, keep_open=True)
+
+
+def run(path: str | Path, pages: Iterable[int] | None = None, progress: Callable[[int], None] | None = None,
+        sha: str | None = None) -> ParsedPdf:
+    """Parse a PDF (or some of its pages, 1-based) into cleaned page data."""
+    p = Path(path)
+    check_file(p)
+    count, metadata = document_info(p)
+    wanted = list(pages) if pages is not None else list(range(1, count + 1))
+    return ParsedPdf(path=str(p), sha256=sha or file_sha256(p), page_count=count, metadata=metadata,
+                     pages=parse_pages(p, wanted, progress))
 
 
 def check_text_layer(doc: ParsedPdf) -> None:
@@ -146,21 +178,20 @@ def page_to_data(page) -> PageData:
 
 
 def chars_from_page(raw_chars: list[dict]) -> list[Char]:
-    """pdfplumber's char dicts -> cleaned `Char`s (doubles dropped, ideographs unified)."""
-    raw = [{"text": c["text"], "font": c.get("fontname", ""), "size": round(float(c.get("size", 0)), 2),
-            "x0": float(c["x0"]), "top": float(c["top"]), "x1": float(c["x1"]), "bottom": float(c["bottom"]),
-            "upright": bool(c.get("upright", True)), "doubled": False}
-           for c in raw_chars if c.get("text")]
-    out = []
+    """pdfplumber's char dicts -> cleaned `Char`s: ideographs unified, doubled copies dropped (marking bold)."""
     fonts: dict[str, tuple[str, bool]] = {}
-    for c in dedupe_doubled(raw):
-        f = fonts.get(c["font"])
+    chars = []
+    for c in raw_chars:
+        text = c["text"]
+        if not text:
+            continue
+        f = fonts.get(c["fontname"])
         if f is None:
-            name = clean_font_name(c["font"])
-            f = fonts[c["font"]] = (name, font_is_bold(name))
-        out.append(Char(text=unify_ideographs(c["text"]), font=f[0], size=c["size"], x0=c["x0"], top=c["top"],
-                        x1=c["x1"], bottom=c["bottom"], bold=f[1] or c["doubled"], upright=c["upright"]))
-    return out
+            name = clean_font_name(c["fontname"])
+            f = fonts[c["fontname"]] = (name, font_is_bold(name))
+        chars.append(Char(unify_ideographs(text), f[0], round(c["size"], 2), c["x0"], c["top"], c["x1"],
+                          c["bottom"], f[1], c["upright"]))
+    return dedupe_doubled(chars)
 
 
 def _segment(x0, top, x1, bottom) -> Seg | None:

@@ -248,26 +248,32 @@ def chars_to_text(chars: list[Char]) -> str:
 
 
 def chars_to_lines(chars: list[Char], page: int = 0) -> list[Line]:
-    """Group characters into lines by vertical overlap, then order each line left to right."""
+    """Group characters into lines by vertical overlap (half the smaller height), then order each line left to right."""
     groups: list[list[Char]] = []
     bounds: list[list[float]] = []   # top, bottom, size of each open line
-    for c in sorted(chars, key=lambda c: (c.cy, c.x0)):
+    for c in sorted(chars, key=lambda c: (c.top + c.bottom, c.x0)):
         if not c.upright and c.text.isspace():
             continue
+        ctop, cbottom, csize = c.top, c.bottom, c.size
         placed = False
         for k in range(len(groups) - 1, max(-1, len(groups) - 4), -1):
-            top, bottom, size = bounds[k]
-            overlap = min(bottom, c.bottom) - max(top, c.top)
-            if overlap >= 0.5 * min(size, c.size or size):
+            b = bounds[k]
+            overlap = (b[1] if b[1] < cbottom else cbottom) - (b[0] if b[0] > ctop else ctop)
+            if overlap >= 0.5 * (b[2] if b[2] < csize else (csize or b[2])):
                 groups[k].append(c)
-                bounds[k][0] = min(top, c.top)
-                bounds[k][1] = max(bottom, c.bottom)
-                bounds[k][2] = max(size, c.size)
+                if ctop < b[0]:
+                    b[0] = ctop
+                if cbottom > b[1]:
+                    b[1] = cbottom
+                if csize > b[2]:
+                    b[2] = csize
                 placed = True
                 break
+            if k == len(groups) - 1 and ctop > b[1]:
+                break   # below the last line: it cannot join an earlier one
         if not placed:
             groups.append([c])
-            bounds.append([c.top, c.bottom, c.size])
+            bounds.append([ctop, cbottom, csize])
     lines = [make_line(sorted(g, key=lambda c: c.x0), page) for g in groups]
     lines = [ln for ln in lines if ln.text]
     lines.sort(key=lambda ln: (round(ln.top, 1), ln.x0))

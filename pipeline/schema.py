@@ -118,6 +118,18 @@ def rows_to_table(name: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema.arrow)
 
 
+def columns_to_table(name: str, columns: dict[str, list]) -> pa.Table:
+    """Like rows_to_table for data already held column by column (large internal datasets)."""
+    schema = load(name)
+    if set(columns) != set(schema.column_names):
+        raise SchemaError(f"columns for {name!r} do not match its schema", expected=", ".join(schema.column_names))
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise SchemaError(f"columns for {name!r} differ in length: {sorted(lengths)}")
+    arrays = [_column_array(name, col, columns[col.name]) for col in schema.columns]
+    return pa.Table.from_arrays(arrays, schema=schema.arrow)
+
+
 def frame_to_table(name: str, frame) -> pa.Table:
     """Same as rows_to_table for a pandas DataFrame (NaN in nullable columns becomes null)."""
     import pandas as pd
@@ -136,10 +148,8 @@ def _sort_key(value):
 
 
 def _column_array(dataset: str, col: Column, values: list) -> pa.Array:
-    if not col.nullable:
-        bad = [i for i, v in enumerate(values) if v is None]
-        if bad:
-            raise SchemaError(f"{dataset}.{col.name} is null in row {bad[0]} but is declared not nullable")
+    if not col.nullable and None in values:
+        raise SchemaError(f"{dataset}.{col.name} is null in row {values.index(None)} but is declared not nullable")
     if col.enum is not None:
         bad = [v for v in values if v is not None and v not in col.enum]
         if bad:

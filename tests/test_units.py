@@ -14,14 +14,15 @@ def test_unify_ideographs_maps_radicals_but_keeps_punctuation():
 
 
 def c(text, x, top=100.0, size=16.0):
-    return {"text": text, "x0": x, "x1": x + size, "top": top, "bottom": top + size, "size": size, "doubled": False}
+    from pipeline.model import Char
+    return Char(text, "SimSun", size, x, top, x + size, top + size, False)
 
 
 def test_dedupe_doubled_keeps_one_copy_and_marks_it_bold():
     chars = [c("第", 100), c("第", 100.4), c("一", 116), c("一", 116.4), c("一", 132)]
     out = dedupe_doubled(chars)
-    assert [x["text"] for x in out] == ["第", "一", "一"]
-    assert [x["doubled"] for x in out] == [True, True, False]
+    assert [x.text for x in out] == ["第", "一", "一"]
+    assert [x.bold for x in out] == [True, True, False]
 
 
 @pytest.mark.parametrize("s,n", [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("一百零五", 105), ("１２", 12), ("〇", 0)])
