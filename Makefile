@@ -19,13 +19,14 @@ REGISTRY := $(wildcard $(RAW)/plans.csv)
 CODE   := $(wildcard pipeline/*.py) $(wildcard schemas/*.toml)
 STAMP  := $(OUT)/.stamps/extract
 
-.PHONY: help setup extract test docs clean compare-tables
+.PHONY: help setup extract test docs clean compare-tables bench
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make extract   set up and extract every raw/*.pdf into $(OUT)/"
+	@echo "make extract   set up and extract every raw/*.pdf into $(OUT)/ (JOBS=N for N workers)"
 	@echo "make test      run the tests"
 	@echo "make docs      regenerate the README data dictionary from schemas/"
+	@echo "make bench     time and memory per stage on the bundled plan (1 and 2 workers)"
 	@echo "make compare-tables   indicator tables: this pipeline vs pdfplumber vs camelot"
 	@echo "make clean     remove $(OUT)/ output (keeps .venv)"
 
@@ -52,10 +53,14 @@ test: $(READY)
 docs: $(READY)
 	$(BIN)/python -m pipeline readme-docs README.md
 
+# each stage's time and memory, against a bare pdfplumber pass; the figures go into the README
+bench: $(READY)
+	$(BIN)/python -m pipeline.tools.bench raw/jindong-2021.pdf --repeat 5 --readme README.md
+
 # this pipeline vs pdfplumber extract_tables() vs camelot lattice on the bundled plan
 compare-tables: $(READY)
 	$(BIN)/python -m pip install --quiet -e '.[compare]'
 	$(BIN)/python -m pipeline.tools.compare_tables raw/jindong-2021.pdf ../shared/fixtures/expected/jindong-2021.json
 
 clean:
-	rm -rf $(OUT)/*/ $(OUT)/.stamps $(OUT)/.staging $(OUT)/.trash
+	rm -rf $(OUT)/*/ $(OUT)/.stamps $(OUT)/.staging $(OUT)/.trash $(OUT)/.manifests $(OUT)/.cache

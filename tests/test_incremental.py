@@ -1,0 +1,163 @@
+"""Incremental runs: a registry, revisions and what they changed, no-op reruns, parallel jobs."""
+import filecmp
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, read, run_cli, shared_file
+from pdfbuilder import Doc
+from pipeline import extract as extract_mod
+from pipeline.errors import RegistryError
+from pipeline.registry import load, plan_jobs
+
+HEADER = "file,plan_id,region,admin_level,period,edition,revision_of\n"
+P = "这是一个用于测试的段落，内容围绕经济社会发展展开，包括产业升级、城乡融合、生态保护和民生改善等多个方面的任务安排。"
+
+
+def small_plan(path: Path, extra: str = "") -> Path:
+    d = Doc(str(path))
+    d.heading("第一章 总体要求", 20)
+    d.paragraph(P * 3 + extra)
+    d.sidebar("专栏 1 重点项目", ["1.甲项目：" + P])
+    return Path(d.save())
+
+
+def test_revision_reextracts_only_the_revision_and_lists_its_changes(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "extracted"
+    raw.mkdir()
+    shutil.copy(shared_file("fixtures/jindong-2021.pdf"), raw)
+    (raw / "plans.csv").write_text(HEADER + "jindong-2021.pdf,jindong-2021,金华市金东区,district,2021-2025,,\n",
+                                   encoding="utf-8")
+    first = run_cli("extract", *map(str, sorted(raw.glob("*.pdf"))), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+
+    shutil.copy(shared_file("fixtures/jindong-2022-revision.pdf"), raw)
+    with open(raw / "plans.csv", "a", encoding="utf-8") as f:
+        f.write("jindong-2022-revision.pdf,jindong-2022-revision,金华市金东区,district,2021-2025,2022-06-30,jindong-2021\n")
+    second = run_cli("extract", *map(str, sorted(raw.glob("*.pdf"))), "--out", str(out))
+    assert second.returncode == 0, second.stderr
+    assert "jindong-2021: up to date" in second.stderr
+    assert "1 extracted, 1 up to date, 0 failed; 1 PDF(s) parsed" in second.stderr
+
+    docs = read(out, "documents").set_index("plan_id")
+    assert docs.loc["jindong-2022-revision", "revision_of"] == "jindong-2021"
+    assert docs.loc["jindong-2022-revision", "edition"] == "2022-06-30"
+    assert docs.loc["jindong-2021", "admin_level"] == "district" and docs.loc["jindong-2021", "period"] == "2021-2025"
+
+    ch = read(out, "indicator_changes", "jindong-2022-revision")
+    changed = {(r.indicator, r.column, r.old_raw_text, r.new_raw_text) for r in ch[ch.change == "changed"].itertuples()}
+    assert changed == {
+        ("地区生产总值(GDP)", "2025年目标", "500", "480"),
+        ("地区生产总值(GDP)", "年均/累计增长", "＞8.5%", "＞7.5%"),
+        ("货物贸易进出口总额", "2025年目标", "500", "600"),
+        ("货物贸易进出口总额", "年均/累计增长", "12%", "16%"),
+        ("城镇登记失业率", "2025年目标", "＜3.5", "＜3.0"),
+    }
+    gdp = ch[(ch.indicator == "地区生产总值(GDP)") & (ch.column == "2025年目标")].iloc[0]
+    assert (gdp.old_value, gdp.new_value) == (500, 480)
+    added = ch[ch.change == "added"]
+    assert set(added.indicator) == {"每千人口拥有社区嵌入式养老机构数"}
+    assert not (ch.change == "removed").any()
+    # the rows renumbered after the inserted one are not changes
+    assert len(ch) == 5 + len(added)
+
+    sec = read(out, "section_changes", "jindong-2022-revision")
+    touched = sec[sec.sidebars_changed > 0]
+    sb13 = read(out, "sidebars", "jindong-2022-revision").set_index("sidebar_label").loc["13"]
+    assert list(zip(touched.chapter_no, touched.section_no)) == [(sb13.chapter_no, sb13.section_no)]
+    assert sec.sidebars_changed.sum() == 1
+
+
+def test_second_run_with_no_change_parses_no_pdf(tmp_path):
+    pdf = small_plan(tmp_path / "a.pdf")
+    out = tmp_path / "out"
+    first = run_cli("extract", str(pdf), "--out", str(out))
+    assert "1 PDF(s) parsed" in first.stderr
+    second = run_cli("extract", str(pdf), "--out", str(out))
+    assert second.returncode == 0 and "a: up to date" in second.stderr and "0 PDF(s) parsed" in second.stderr
+    # a renamed or copied file with the same bytes is not parsed again either
+    copy = tmp_path / "copy.pdf"
+    shutil.copy(pdf, copy)
+    third = run_cli("extract", str(copy), "--out", str(out))
+    assert "0 PDF(s) parsed" in third.stderr and "pages from the cache" in third.stderr
+    # a changed PDF is parsed again
+    small_plan(pdf, extra="新增一句。")
+    fourth = run_cli("extract", str(pdf), "--out", str(out))
+    assert "1 PDF(s) parsed" in fourth.stderr
+    assert read(out, "paragraphs", "a").text.str.contains("新增一句").any()
+
+
+def test_make_extract_twice_does_nothing_the_second_time(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    small_plan(raw / "a.pdf")
+    make = ["make", "-C", str(ROOT), "extract", f"RAW={raw}", f"OUT={out}"]
+    first = subprocess.run(make, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert read(out, "outline", "a").label.tolist() == ["第一章"]
+    second = subprocess.run(make, capture_output=True, text=True)
+    assert second.returncode == 0 and "pipeline extract" not in second.stdout
+    # touched but unchanged: make runs the pipeline, which parses nothing
+    (raw / "a.pdf").touch()
+    third = subprocess.run(make, capture_output=True, text=True)
+    assert "0 PDF(s) parsed" in third.stderr and "a: up to date" in third.stderr
+
+
+def test_a_code_change_redoes_only_its_stage(tmp_path, monkeypatch):
+    pdf = small_plan(tmp_path / "a.pdf")
+    out = tmp_path / "out"
+    job = plan_jobs([pdf], {})
+    extract_mod.extract_plans(job, out)
+    real = extract_mod.fingerprint
+    monkeypatch.setattr(extract_mod, "fingerprint", lambda s: real(s) + ("x" if s == "values" else ""))
+    res = extract_mod.extract_plans(job, out)[0]
+    assert res.stages == ["values", "changes"] and not res.parsed   # changes reads values
+    res = extract_mod.extract_plans(job, out)[0]
+    assert res.status == "up to date"
+
+
+def test_jobs_1_and_2_write_identical_datasets(tmp_path, fixture_out):
+    pdf = shared_file("fixtures/jindong-2021.pdf")
+    out2 = tmp_path / "jobs2"
+    res = run_cli("extract", str(pdf), "--out", str(out2), "--jobs", "2", "-q")
+    assert res.returncode == 0, res.stderr
+    compared = 0
+    for part in sorted(Path(fixture_out).glob("*/plan_id=jindong-2021/part-0.parquet")):
+        other = out2 / part.relative_to(fixture_out)
+        assert filecmp.cmp(part, other, shallow=False), part
+        compared += 1
+    assert compared >= 13
+
+
+def test_registry_is_validated(tmp_path):
+    p = tmp_path / "plans.csv"
+    p.write_text(HEADER + "a.pdf,a,某区,town,2021-2025,,\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="admin_level"):
+        load(p)
+    p.write_text("file,name\na.pdf,x\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="columns"):
+        load(p)
+    p.write_text(HEADER + "a.pdf,x,,,,,\nb.pdf,x,,,,,\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="both be plan"):
+        plan_jobs([Path("a.pdf"), Path("b.pdf")], load(p))
+
+
+def test_revisions_run_after_the_plan_they_revise():
+    reg = {"new.pdf": {"file": "new.pdf", "plan_id": "new", "revision_of": "old"}}
+    jobs = plan_jobs([Path("new.pdf"), Path("old.pdf")], reg)
+    assert [j.plan_id for j in jobs] == ["old", "new"]
+
+
+def test_unregistered_plans_get_the_file_stem(tmp_path):
+    jobs = plan_jobs([Path("x/jindong-2021.pdf")], {})
+    assert jobs[0].plan_id == "jindong-2021" and jobs[0].revision_of is None
+
+
+def test_prune_removes_plans_whose_pdf_is_gone(tmp_path):
+    out = tmp_path / "out"
+    a, b = small_plan(tmp_path / "a.pdf"), small_plan(tmp_path / "b.pdf")
+    assert run_cli("extract", str(a), str(b), "--out", str(out), "-q").returncode == 0
+    assert run_cli("extract", str(a), "--out", str(out), "--prune", "-q").returncode == 0
+    assert set(read(out, "documents").plan_id.astype(str)) == {"a"}
