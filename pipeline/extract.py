@@ -149,7 +149,7 @@ def read_rows(out: Path, dataset: str, plan_id: str) -> list[dict]:
 
 
 def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None, on_stage=None) -> Result:
-    from . import changes, layout, structure, tables, values
+    from . import changes, layout, structure, tables, text, values
 
     timer = StageTimer(on_stage)
     rows: dict[str, list[dict]] = {}
@@ -194,6 +194,15 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
     if "values" in stale:
         timer.start("values")
         rows["indicator_values"], rows["indicator_checks"] = values.run(get("indicator_cells"), job.plan_id)
+        timer.stop()
+
+    if "text" in stale:
+        timer.start("text")
+        doc = (get("documents") or [{}])[0]
+        titles = [doc.get("region") or "", doc.get("title") or ""] + [t["title"] or "" for t in get("indicator_tables")]
+        rows["terms"], rows["entities"], rows["quantities"] = text.run(
+            get("paragraphs"), get("sidebars"), get("sidebar_items"),
+            list(dict.fromkeys(c["name"] for c in get("indicator_cells"))), titles)
         timer.stop()
 
     base_fp = None

@@ -23,6 +23,7 @@ class Stage:
     modules: tuple[str, ...]
     upstream: tuple[str, ...] = ()
     needs_layout: bool = False
+    data: tuple[str, ...] = ()          # data files under pipeline/ the stage reads
 
 
 INGEST_MODULES = ("ingest", "chars", "model")
@@ -33,7 +34,10 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
           LAYOUT_MODULES + ("numbering", "structure"), needs_layout=True),
     Stage("tables", ("indicator_tables", "indicator_cells"),
           LAYOUT_MODULES + ("numbering", "structure", "tables"), needs_layout=True),
-    Stage("values", ("indicator_values", "indicator_checks"), ("grammar", "values"), upstream=("tables",)),
+    Stage("values", ("indicator_values", "indicator_checks"), ("grammar", "values", "crosswalk"), upstream=("tables",),
+          data=("data/indicator_crosswalk.csv",)),
+    Stage("text", ("terms", "entities", "quantities"), ("text", "nlp", "grammar"), upstream=("structure", "tables"),
+          data=("data/domain_terms.txt", "data/stopwords.txt")),
     Stage("changes", ("indicator_changes", "section_changes"), ("changes",), upstream=("structure", "tables", "values")),
 ]}
 ORDER = list(STAGES)
@@ -60,6 +64,8 @@ def fingerprint(stage: str) -> str:
         h.update(_file_bytes(PACKAGE / f"{m}.py"))
     for d in s.datasets:
         h.update(_file_bytes(SCHEMA_DIR / f"{d}.toml"))
+    for f in s.data:
+        h.update(_file_bytes(PACKAGE / f))
     for up in s.upstream:
         h.update(fingerprint(up).encode())
     return h.hexdigest()

@@ -335,7 +335,12 @@ def sidebar_items(paras: list[str], para_lines: list[list[Line]]) -> tuple[list[
     items: list[dict] = []
     kinds: list[str] = []
     sidebar_agency = None
-    for text, lines in zip(paras, para_lines):
+    starts = []
+    pos = 0
+    for text in paras:            # where each paragraph starts in the sidebar's text ("\n"-joined)
+        starts.append(pos)
+        pos += len(text) + 1
+    for i, (text, lines) in enumerate(zip(paras, para_lines)):
         m = AGENCY.fullmatch(text.strip())
         if m:
             sidebar_agency = m.group("agency")
@@ -344,6 +349,7 @@ def sidebar_items(paras: list[str], para_lines: list[list[Line]]) -> tuple[list[
         if lab is None:
             if items and (items[-1]["_heading_only"] or items[-1]["_open"]):
                 items[-1]["_extra"].append(text)
+                items[-1]["char_end"] = starts[i] + len(text)
             continue
         kind, label, rest = lab
         if kind not in kinds:
@@ -351,13 +357,15 @@ def sidebar_items(paras: list[str], para_lines: list[list[Line]]) -> tuple[list[
         heading, body, heading_only = split_item_heading(rest)
         items.append({"item_label": label, "depth": kinds.index(kind) + 1, "heading": heading, "_body": body,
                       "_heading_only": heading_only, "_open": True, "_extra": [],
-                      "page": lines[0].page, "bbox": list(bbox_of([lines[0]]))})
+                      "page": lines[0].page, "bbox": list(bbox_of([lines[0]])),
+                      "char_start": starts[i], "char_end": starts[i] + len(text)})
     out = []
     for i, it in enumerate(items, 1):
         text = "\n".join(t for t in [it["_body"]] + it["_extra"] if t)
         m = AGENCY.search(text)
         out.append({"item_no": i, "item_label": it["item_label"], "depth": it["depth"], "heading": it["heading"],
                     "text": text, "lead_agency": m.group("agency") if m else None,
+                    "char_start": it["char_start"], "char_end": it["char_end"],
                     "page": it["page"], "bbox": it["bbox"]})
     return out, sidebar_agency
 

@@ -11,6 +11,7 @@ import logging
 import re
 from collections import defaultdict
 
+from .crosswalk import match as match_key
 from .grammar import canonical_unit, parse_value, to_base, unit_from_name
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def growth_type_of(measure: str | None, p) -> str | None:
 
 def cells_to_values(cells: list[dict]) -> list[dict]:
     attributes = {(c["table_id"], c["row_no"]): c["raw_text"] or None for c in cells if c["column_role"] == "attribute"}
+    keys = {name: match_key(name) for name in dict.fromkeys(c["name"] for c in cells)}
     out = []
     for c in cells:
         if c["column_role"] != "value":
@@ -62,7 +64,8 @@ def cells_to_values(cells: list[dict]) -> list[dict]:
         unit = p.unit or canonical_unit(unit_raw)
         base_value, base_unit = to_base(p.value, unit)
         out.append({"table_id": c["table_id"], "row_no": c["row_no"], "category": c["category"], "seq": c["seq"],
-                    "indicator": c["name"], "parent_indicator": c["parent_name"], "column": c["column"],
+                    "indicator": c["name"], "parent_indicator": c["parent_name"],
+                    "indicator_key": keys[c["name"]][0], "indicator_key_match": keys[c["name"]][1], "column": c["column"],
                     "column_no": c["column_no"], "measure": measure, "year": year, "value": p.value,
                     "comparator": p.comparator, "is_cumulative": p.is_cumulative,
                     "growth_type": growth_type_of(measure, p), "status_text": p.status_text,
@@ -116,6 +119,14 @@ def values_to_checks(values: list[dict]) -> list[dict]:
 
 def run(cells: list[dict], plan: str = "") -> tuple[list[dict], list[dict]]:
     values = cells_to_values(cells)
+    names = {v["indicator"]: (v["indicator_key"], v["indicator_key_match"]) for v in values}
+    similar = sorted(f"{n} -> {k}" for n, (k, how) in names.items() if how == "similar")
+    missing = sorted(n for n, (k, _) in names.items() if k is None)
+    if similar:
+        log.info("%s: indicator keys by similarity: %s", plan, "; ".join(similar))
+    if missing:
+        log.warning("%s: %d indicator(s) not in the crosswalk (%s), no key: %s", plan, len(missing),
+                    "pipeline/data/indicator_crosswalk.csv", "; ".join(missing))
     unknown = [v for v in values if v["parse_status"] == "unknown"]
     if unknown:
         sample = ", ".join(repr(v["raw_text"]) for v in unknown[:5])
