@@ -46,3 +46,23 @@ def extract_one(pdf: Path, out: Path) -> dict[str, pd.DataFrame]:
     plan = Path(pdf).stem
     names = ["documents", "pages", "outline", "paragraphs", "sidebars", "sidebar_items", "links"]
     return {n: read(out, n, plan) for n in names}
+
+
+@pytest.fixture(scope="session")
+def registered_out(tmp_path_factory):
+    """Both fixture plans extracted with a registry: the 2022 PDF registered as a revision of the 2021 one."""
+    import shutil
+    base = tmp_path_factory.mktemp("registered")
+    raw, out = base / "raw", base / "extracted"
+    raw.mkdir()
+    for name in ("jindong-2021.pdf", "jindong-2022-revision.pdf"):
+        shutil.copy(shared_file(f"fixtures/{name}"), raw)
+    (raw / "plans.csv").write_text(
+        "file,plan_id,region,admin_level,period,edition,revision_of\n"
+        "jindong-2021.pdf,jindong-2021,金华市金东区,district,2021-2025,,\n"
+        "jindong-2022-revision.pdf,jindong-2022-revision,金华市金东区,district,2021-2025,2022-06-30,jindong-2021\n",
+        encoding="utf-8")
+    res = run_cli("extract", str(raw / "jindong-2021.pdf"), str(raw / "jindong-2022-revision.pdf"), "--out", str(out),
+                  "--jobs", "2", "-q")
+    assert res.returncode == 0, res.stderr
+    return out
