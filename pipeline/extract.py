@@ -99,7 +99,10 @@ def stale_stages(job: PlanJob, sha: str, out: Path, force: bool = False) -> set[
 # ---------------------------------------------------------------- parsing, in this process or in workers
 
 class Parser:
-    """Parses PDFs page by page, in worker processes when jobs > 1 (pages split into contiguous chunks)."""
+    """Parses PDFs page by page; with jobs > 1, in jobs - 1 worker processes and this one.
+
+    Pages go in small chunks (they differ a lot in cost: tables, boxes); every jobs-th chunk
+    is parsed here while the workers take the others, so no core waits."""
 
     def __init__(self, jobs: int = 1):
         self.jobs = max(1, jobs)
@@ -112,27 +115,32 @@ class Parser:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def submit(self, path: Path) -> tuple[int, dict, list[tuple[list[int], Future]]] | None:
-        """Start parsing in workers; None when parsing will happen in this process."""
+    def submit(self, path: Path):
+        """Start parsing in workers; None when parsing will happen in this process alone."""
         if self.jobs == 1:
             return None
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"))
-            # while the workers parse, this process would only wait: load what writing will need
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs - 1, mp_context=multiprocessing.get_context("fork"))
+            # the first conversion to Arrow imports pandas (~0.5 s): do it while pages are parsed
             threading.Thread(target=_warm_up, daemon=True).start()
         count, metadata = ingest.document_info(path)
-        # small chunks, handed out as workers free up: pages differ a lot in cost (tables, boxes)
         size = max(4, -(-count // (self.jobs * 6)))
         chunks = [list(range(a, min(count, a + size - 1) + 1)) for a in range(1, count + 1, size)]
-        return count, metadata, [(c, self.pool.submit(ingest.parse_chunk, str(path), c)) for c in chunks]
+        work = [(c, None if i % self.jobs == 0 else self.pool.submit(ingest.parse_chunk, str(path), c))
+                for i, c in enumerate(chunks)]
+        return count, metadata, work
 
     @staticmethod
     def collect(path: Path, sha: str, submitted, tick: Callable[[int], None]):
-        count, metadata, chunks = submitted
+        count, metadata, work = submitted
         pages = []
-        for numbers, fut in chunks:
-            pages.extend(fut.result())
+        for numbers, fut in work:
+            if fut is None:
+                pages.extend(ingest.parse_pages(path, numbers, keep_open=True))
+            else:
+                pages.extend(ingest.unpack_pages(fut.result()))
             tick(len(numbers))
+        ingest.close_kept()
         return ingest.ParsedPdf(path=str(path), sha256=sha, page_count=count, metadata=metadata, pages=pages)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import pdfplumber
+from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage, LTLine, LTRect
 
 from .chars import clean_font_name, dedupe_doubled, font_is_bold, unify_ideographs
 from .errors import EncryptedPdfError, NotAPdfError, NoTextLayerError, TruncatedPdfError
@@ -115,9 +116,32 @@ def parse_pages(path: str | Path, numbers: Iterable[int], progress: Callable[[in
     return out
 
 
-def parse_chunk(path: str, numbers: list[int]) -> list[PageData]:
-    """Worker entry point: a chunk of pages of one PDF."""
-    return parse_pages(path, numbers, keep_open=True)
+def parse_chunk(path: str, numbers: list[int]) -> list[tuple]:
+    """Worker entry point: a chunk of pages of one PDF, packed as plain tuples (quick to send back)."""
+    return [pack_page(p) for p in parse_pages(path, numbers, keep_open=True)]
+
+
+def close_kept() -> None:
+    for pdf in _WORKER_PDFS.values():
+        pdf.close()
+    _WORKER_PDFS.clear()
+
+
+def pack_page(p: PageData) -> tuple:
+    return (p.number, p.width, p.height, p.images,
+            [(c.text, c.font, c.size, c.x0, c.top, c.x1, c.bottom, c.bold, c.upright) for c in p.chars],
+            [(s.orient, s.x0, s.top, s.x1, s.bottom) for s in p.segs],
+            [(f.x0, f.top, f.x1, f.bottom, f.color) for f in p.fills],
+            [(lk.uri, lk.x0, lk.top, lk.x1, lk.bottom) for lk in p.links])
+
+
+def unpack_pages(packed: list[tuple]) -> list[PageData]:
+    out = []
+    for number, width, height, images, chars, segs, fills, links in packed:
+        out.append(PageData(number=number, width=width, height=height, images=images,
+                            chars=[Char(*c) for c in chars], segs=[Seg(*s) for s in segs],
+                            fills=[Fill(*f) for f in fills], links=[Link(*lk) for lk in links]))
+    return out
 
 
 def run(path: str | Path, pages: Iterable[int] | None = None, progress: Callable[[int], None] | None = None,
@@ -157,40 +181,75 @@ def _meta_str(v) -> str:
 
 
 def page_to_data(page) -> PageData:
-    data = PageData(number=page.page_number, width=float(page.width), height=float(page.height))
-    data.chars = chars_from_page(page.chars)
-    for ln in page.lines:
-        if _visible(ln.get("stroking_color")):
-            seg = _segment(ln["x0"], ln["top"], ln["x1"], ln["bottom"])
+    """One pdfplumber page -> cleaned page data.
+
+    Reads pdfplumber's layout objects (`page.layout`, pdfminer's LTPage) directly and turns
+    their coordinates the way pdfplumber does (top-left origin, MediaBox offsets), skipping
+    the general-purpose dictionaries of `page.chars` and `page.rects`: same data, less work."""
+    width, height = float(page.width), float(page.height)
+    mb_x0, mb_top = float(page.mediabox[0]), float(page.mediabox[1])
+    data = PageData(number=page.page_number, width=width, height=height)
+    chars, lines, rects, curves = [], [], [], []
+    _walk(page.layout, chars, lines, rects, curves, data)
+
+    def box(o):
+        return o.x0 + mb_x0, (height - o.y1) + mb_top, o.x1 + mb_x0, (height - o.y0) + mb_top
+
+    data.chars = chars_from_layout(chars, box)
+    for ln in lines:
+        if _visible(ln.stroking_color):
+            seg = _segment(*box(ln))
             if seg:
                 data.segs.append(seg)
-    for r in page.rects:
-        _rect_to_graphics(r, data, page.width * page.height)
-    for c in page.curves:
-        _curve_to_graphics(c, data, page.width * page.height)
+    area = width * height
+    for r in rects:
+        x0, top, x1, bottom = box(r)
+        _rect_to_graphics({"x0": x0, "top": top, "x1": x1, "bottom": bottom, "fill": r.fill, "stroke": r.stroke,
+                           "non_stroking_color": r.non_stroking_color, "stroking_color": r.stroking_color}, data, area)
+    for c in curves:
+        x0, top, x1, bottom = box(c)
+        _curve_to_graphics({"x0": x0, "top": top, "x1": x1, "bottom": bottom, "fill": c.fill, "stroke": c.stroke,
+                            "non_stroking_color": c.non_stroking_color, "stroking_color": c.stroking_color,
+                            "pts": c.pts}, data, area)
     for h in page.hyperlinks:
         uri = h.get("uri")
         if uri:
             data.links.append(Link(uri=str(uri), x0=float(h["x0"]), top=float(h["top"]),
                                    x1=float(h["x1"]), bottom=float(h["bottom"])))
-    data.images = len(page.images)
     return data
 
 
-def chars_from_page(raw_chars: list[dict]) -> list[Char]:
-    """pdfplumber's char dicts -> cleaned `Char`s: ideographs unified, doubled copies dropped (marking bold)."""
-    fonts: dict[str, tuple[str, bool]] = {}
+def _walk(container, chars, lines, rects, curves, data) -> None:
+    for o in container:
+        if isinstance(o, LTChar):
+            chars.append(o)
+        elif isinstance(o, LTRect):
+            rects.append(o)
+        elif isinstance(o, LTLine):
+            lines.append(o)
+        elif isinstance(o, LTCurve):
+            curves.append(o)
+        elif isinstance(o, LTImage):
+            data.images += 1
+        elif isinstance(o, LTContainer):
+            _walk(o, chars, lines, rects, curves, data)
+
+
+def chars_from_layout(raw_chars: list, box) -> list[Char]:
+    """pdfminer's LTChars -> cleaned `Char`s: ideographs unified, doubled copies dropped (marking bold)."""
+    fonts: dict = {}
     chars = []
     for c in raw_chars:
-        text = c["text"]
+        text = c.get_text()
         if not text:
             continue
-        f = fonts.get(c["fontname"])
+        fontname = c.fontname
+        f = fonts.get(fontname)
         if f is None:
-            name = clean_font_name(c["fontname"])
-            f = fonts[c["fontname"]] = (name, font_is_bold(name))
-        chars.append(Char(unify_ideographs(text), f[0], round(c["size"], 2), c["x0"], c["top"], c["x1"],
-                          c["bottom"], f[1], c["upright"]))
+            name = clean_font_name(fontname.decode("latin-1") if isinstance(fontname, bytes) else str(fontname))
+            f = fonts[fontname] = (name, font_is_bold(name))
+        x0, top, x1, bottom = box(c)
+        chars.append(Char(unify_ideographs(text), f[0], round(c.size, 2), x0, top, x1, bottom, f[1], c.upright))
     return dedupe_doubled(chars)
 
 

@@ -130,18 +130,6 @@ def columns_to_table(name: str, columns: dict[str, list]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema.arrow)
 
 
-def frame_to_table(name: str, frame) -> pa.Table:
-    """Same as rows_to_table for a pandas DataFrame (NaN in nullable columns becomes null)."""
-    import pandas as pd
-    records = frame.astype(object).where(pd.notna(frame), None).to_dict("records") if len(frame) else []
-    if not len(frame):
-        missing = [c for c in load(name).column_names if c not in frame.columns]
-        extra = [c for c in frame.columns if c not in load(name).column_names]
-        if missing or extra:
-            raise SchemaError(f"frame for {name!r} does not match its schema (missing {missing}, unexpected {extra})")
-    return rows_to_table(name, records)
-
-
 def _sort_key(value):
     # None sorts first, then values of one type compare normally.
     return (value is not None, value if value is not None else 0)

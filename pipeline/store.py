@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schema import check_table, load
+from .schema import check_table
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +123,6 @@ def read_partition(out: Path, dataset: str, plan_id: str) -> pa.Table | None:
     table = pq.read_table(p)
     check_table(dataset, table)
     return table
-
-
-def empty_table(dataset: str) -> pa.Table:
-    return load(dataset).arrow.empty_table()
 
 
 def _pid_of(name: str) -> int | None:

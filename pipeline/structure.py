@@ -33,10 +33,6 @@ TOC_LEADER = re.compile(r"(?:[.．·…‥⋯_\-—]{2,}|\s{2,})\s*\d{1,3}\s*$")
 
 # ---------------------------------------------------------------- helpers
 
-def is_cjk(ch: str) -> bool:
-    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
-
-
 def join_lines(texts: list[str]) -> str:
     """Join printed lines of one paragraph or cell: no separator, except a space between two Latin words."""
     out = ""
