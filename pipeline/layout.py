@@ -18,7 +18,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from .model import Char, Fill, PageData, ParsedPdf, Seg, bbox_of
+from .model import Centered, Char, Fill, PageData, ParsedPdf, Seg, bbox_of
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ PAGE_NUMBER = re.compile(
 
 
 @dataclass(slots=True)
-class Line:
+class Line(Centered):
     page: int
     chars: list[Char]
     text: str
@@ -48,10 +48,6 @@ class Line:
     bold: bool
     region: int | None = None
     role: str = "body"
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
 
 
 @dataclass(slots=True)
@@ -346,7 +342,7 @@ def mark_furniture(pages: list[PageLayout]) -> None:
             continue
         ys = sorted(ln.top for _, ln in hits)
         # the same text at (nearly) the same height on several pages
-        clusters = _cluster(ys, 4.0)
+        clusters = cluster(ys, 4.0)
         big = max(clusters, key=len)
         if len({pg.number for pg, ln in hits if any(abs(ln.top - y) <= 4.0 for y in big)}) < 2:
             continue
@@ -367,7 +363,8 @@ def _outer_lines(lines: list[Line], zone_top: float, zone_bottom: float, depth: 
     return out
 
 
-def _cluster(values: list[float], tol: float) -> list[list[float]]:
+def cluster(values: list[float], tol: float) -> list[list[float]]:
+    """Sorted values grouped where neighbours are within `tol`."""
     out: list[list[float]] = []
     for v in sorted(values):
         if out and v - out[-1][-1] <= tol:

@@ -4,8 +4,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+class Centered:
+    """Centre of anything with x0, top, x1, bottom."""
+    __slots__ = ()
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
 @dataclass(slots=True)
-class Char:
+class Char(Centered):
     text: str
     font: str
     size: float
@@ -15,14 +28,6 @@ class Char:
     bottom: float
     bold: bool
     upright: bool = True
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
 
 
 @dataclass(slots=True)

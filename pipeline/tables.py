@@ -21,8 +21,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from .layout import Layout, Region, chars_to_text, split_on_gaps
-from .model import Char, Seg
+from .layout import Layout, Region, chars_to_text, cluster, split_on_gaps
+from .model import Centered, Char, Seg
 from .structure import join_lines
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ OUTPUT_ROLES = ("value", "attribute", "remark")   # columns whose cells are outp
 
 
 @dataclass(eq=False)
-class Frag:
+class Frag(Centered):
     text: str
     x0: float
     top: float
@@ -55,14 +55,6 @@ class Frag:
     bottom: float
     bold: bool
     size: float
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
 
 
 @dataclass
@@ -118,13 +110,8 @@ def coverage(segs: list[Seg], orient: str, pos: float, a: float, b: float, tol: 
 
 
 def cluster_positions(values: list[float], tol: float = 2.5) -> list[float]:
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(g) / len(g) for g in out]
+    """Positions within `tol` of each other -> their mean."""
+    return [sum(g) / len(g) for g in cluster(values, tol)]
 
 
 def region_fragments(reg: Region) -> list[Frag]:
