@@ -162,6 +162,7 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
     timer = StageTimer(on_stage)
     rows: dict[str, list[dict]] = {}
     parsed = False
+    caching = None
     if stale & {"structure", "tables"}:
         tick = timer.start("ingest", 1)
         doc = cache.load(out, sha, str(job.pdf))
@@ -175,9 +176,10 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
                 doc = ingest.run(job.pdf, progress=tick, sha=sha)
             parsed = True
         ingest.check_text_layer(doc)
+        if parsed:   # written alongside the next stages (Parquet writing releases the GIL)
+            caching = threading.Thread(target=cache.store, args=(out, doc), daemon=True)
+            caching.start()
         timer.stop()
-        if parsed:
-            cache.store(out, doc)
 
         timer.start("layout")
         lay = layout.run(doc)
@@ -234,6 +236,8 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
         base_fp = (read_manifest(out, job.plan_id) or {}).get("changes_base")
 
     timer.start("write")
+    if caching is not None:
+        caching.join()
     written = {s: STAGES[s].datasets for s in ORDER if s in stale}
     datasets = {d: rows_to_table(d, rows[d]) for s in written for d in STAGES[s].datasets}
     manifest = {"plan_id": job.plan_id, "source_file": job.pdf.name, "source_sha256": sha,
