@@ -206,10 +206,14 @@ def starts_paragraph(line: Line, col: tuple[float, float], prev: Line | None, pr
     if prev is None:
         return True
     left, right = col
-    if line.x0 - left >= 1.2 * line.size:                      # first-line indent (or a centred line)
-        return True
     prev_short = prev.x1 < prev_col[1] - 1.5 * prev.size
     prev_ended = prev.text.rstrip().rstrip(CLOSERS)[-1:] in PARA_END
+    indented = line.x0 - left >= 1.2 * line.size              # first-line indent (or a centred line)
+    if indented and item_label(line.text) is not None:
+        return True                                              # an indented numbered item
+    if indented:
+        # ... unless the line before ran to the margin in mid-sentence: the paragraph goes on
+        return prev_short or prev_ended or abs(line.size - prev.size) > 1.5
     if prev_short and prev_ended:
         return True                                              # the line before ended a sentence, short
     if (prev_short or prev_ended) and item_label(line.text) is not None:

@@ -58,6 +58,9 @@ def test_paragraphs_leads_and_joins(fixture_out):
     assert (paras.page_end > paras.page_start).sum() >= 10
     # no paragraph starts in the middle of a sentence after a page break: every one starts a sentence or an item
     assert not paras.text.str.match(r"^[，。、；：）》”]").any()
+    # and none is a fragment cut off where a line ran to the margin mid-sentence
+    assert (paras.text.str.len() >= 40).all()
+    assert paras.text.str.rstrip().str[-1].isin(list("。！？；：”）")).all()
     # chapter intro paragraphs sit before the first section
     assert paras[(paras.chapter_no == 2) & paras.section_no.isna()].text.str.startswith("始终把创新摆在核心位置").any()
 
