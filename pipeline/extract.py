@@ -17,7 +17,7 @@ import logging
 import multiprocessing
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -144,6 +144,13 @@ class Parser:
         return ingest.ParsedPdf(path=str(path), sha256=sha, page_count=count, metadata=metadata, pages=pages)
 
 
+def _store_cache(out: Path, doc) -> None:
+    try:
+        cache.store(out, doc)
+    except Exception as e:   # the cache only saves time: a plan never fails for it
+        log.warning("%s: parsed pages not cached (%s)", Path(doc.path).name, e)
+
+
 def _warm_up() -> None:
     import pyarrow as pa
     pa.array([0.0])   # pyarrow imports pandas on its first conversion (~0.5 s)
@@ -177,7 +184,7 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
             parsed = True
         ingest.check_text_layer(doc)
         if parsed:   # written alongside the next stages (Parquet writing releases the GIL)
-            caching = threading.Thread(target=cache.store, args=(out, doc), daemon=True)
+            caching = threading.Thread(target=_store_cache, args=(out, doc), daemon=True)
             caching.start()
         timer.stop()
 
@@ -186,7 +193,7 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
         timer.stop()
         if "structure" in stale:
             timer.start("structure")
-            st = structure.run(lay, source_file=job.pdf.name, registry={k: v for k, v in job.registry.items()})
+            st = structure.run(lay, source_file=job.pdf.name, registry=dict(job.registry))
             rows.update({"documents": [st.document], "pages": st.pages, "outline": st.outline,
                          "paragraphs": st.paragraphs, "sidebars": st.sidebars, "sidebar_items": st.sidebar_items,
                          "links": st.links})
@@ -208,8 +215,9 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
 
     if "text" in stale:
         timer.start("text")
-        doc = (get("documents") or [{}])[0]
-        titles = [doc.get("region") or "", doc.get("title") or ""] + [t["title"] or "" for t in get("indicator_tables")]
+        document = (get("documents") or [{}])[0]
+        titles = [document.get("region") or "", document.get("title") or ""]
+        titles += [t["title"] or "" for t in get("indicator_tables")]
         rows["terms"], rows["entities"], rows["quantities"] = text.run(
             get("paragraphs"), get("sidebars"), get("sidebar_items"),
             list(dict.fromkeys(c["name"] for c in get("indicator_cells"))), titles)
@@ -238,8 +246,7 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
     timer.start("write")
     if caching is not None:
         caching.join()
-    written = {s: STAGES[s].datasets for s in ORDER if s in stale}
-    datasets = {d: rows_to_table(d, rows[d]) for s in written for d in STAGES[s].datasets}
+    datasets = {d: rows_to_table(d, rows[d]) for s in ORDER if s in stale for d in STAGES[s].datasets}
     manifest = {"plan_id": job.plan_id, "source_file": job.pdf.name, "source_sha256": sha,
                 "registry": job.registry, "pipeline_version": __version__,
                 "stages": {s: fingerprint(s) for s in ORDER}, "changes_base": base_fp}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .layout import Layout, Region, chars_to_text, cluster, split_on_gaps
 from .model import Centered, Char, Seg
@@ -175,7 +175,7 @@ def header_bottom(frags: list[Frag], reg: Region) -> float | None:
     bold_table = all(f.bold for f in lines[0]) and not all(f.bold for ln in lines for f in ln)
     last = None
     nxt = None
-    for i, ln in enumerate(lines):
+    for ln in lines:
         head = all(f.bold for f in ln) if bold_table else all(is_header_fragment(f) for f in ln)
         if head:
             last = ln

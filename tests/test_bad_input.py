@@ -1,5 +1,4 @@
 """Bad input gets one clear line, a non-zero exit and no partial output; a batch goes on past it."""
-import shutil
 from pathlib import Path
 
 import pytest

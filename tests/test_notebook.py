@@ -1,5 +1,4 @@
 """The researcher's notebook runs against freshly extracted data, and its plots render."""
-import os
 
 import nbformat
 from nbclient import NotebookClient

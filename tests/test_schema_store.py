@@ -1,6 +1,5 @@
 """Schemas are enforced at write time and documented from the same source; plan partitions swap atomically."""
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
