@@ -60,7 +60,7 @@ def lenient_score(expected: dict, rows: list[list[str]]) -> tuple[int, int, int,
     return cells_ok, cells_all, rows_ok, rows_all
 
 
-def ours(pdf: Path) -> tuple[list[list[str]], list[dict], float]:
+def ours(pdf: Path) -> tuple[list[list[str]], list[dict], list[dict], float]:
     from pipeline import ingest, layout, tables
     t0 = time.perf_counter()
     lay = layout.run(ingest.run(pdf))
@@ -69,7 +69,7 @@ def ours(pdf: Path) -> tuple[list[list[str]], list[dict], float]:
     by_row: dict = {}
     for c in cells:
         by_row.setdefault((c["table_id"], c["row_no"]), [c["category"], c["seq"], c["name"]]).append(c["raw_text"])
-    return list(by_row.values()), cells, seconds
+    return list(by_row.values()), tabs, cells, seconds
 
 
 def plumber(pdf: Path) -> tuple[list[list[str]], float]:
@@ -118,9 +118,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     expected = json.loads(args.expected.read_text(encoding="utf-8"))
 
-    our_rows, our_cells, our_t = ours(args.pdf)
-    from pipeline import ingest, layout, tables
-    tabs, _ = tables.run(layout.run(ingest.run(args.pdf)))
+    our_rows, tabs, our_cells, our_t = ours(args.pdf)
     by_title = {norm(t["title"]): t["table_id"] for t in tabs}
     strict_ok, strict_all = strict_score(expected, our_cells, by_title)
     results = [("this pipeline (tables stage, ingest included)", lenient_score(expected, our_rows), our_t)]
