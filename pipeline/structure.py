@@ -140,6 +140,10 @@ def find_headings(layout: Layout, toc_pages: set[int]) -> tuple[list[Heading], s
             if number is not None and number <= last_section:
                 continue
         else:
+            if kind == "part" and chapter_kind == "chapter":
+                for b in heading_block(pg, ln, layout):   # 第一篇 above the chapters: a heading, not a paragraph
+                    b.role = "heading"
+                    used.add(id(b))
             continue
         block = heading_block(pg, ln, layout)
         title = join_lines([rest] + [b.text for b in block[1:]])

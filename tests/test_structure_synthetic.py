@@ -186,3 +186,16 @@ def test_links_keep_their_target_out_of_the_text(tmp_path):
     assert list(links.uri) == ["https://baike.baidu.com/item/x"] and links.iloc[0].text == "数字贸易"
     assert not data["paragraphs"].text.str.contains("http").any()
     assert not data["pages"].text.str.contains("http").any()
+
+
+def test_part_headings_above_chapters_are_not_paragraphs(tmp_path):
+    d = Doc(str(tmp_path / "plan.pdf"))
+    d.heading("第一篇 总论", 22)
+    d.heading("第一章 总体要求", 20)
+    d.paragraph(P * 2)
+    d.heading("第二篇 发展", 22)
+    d.heading("第二章 创新发展", 20)
+    d.paragraph(P)
+    data = extract_one(d.save(), tmp_path / "out")
+    assert list(data["outline"].label) == ["第一章", "第二章"]
+    assert not data["paragraphs"].text.str.contains("篇").any()
