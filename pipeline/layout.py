@@ -496,6 +496,15 @@ def _caption_block(above: list[Line], pg: PageLayout, body_style: tuple) -> list
     return block
 
 
+def is_heading_banner(chars: list[Char]) -> bool:
+    """A box holding only a heading: at most three lines, the first starting 第…章/节/篇."""
+    lines = chars_to_lines(chars)
+    return 0 < len(lines) <= 3 and bool(BANNER_LABEL.match(lines[0].text))
+
+
+BANNER_LABEL = re.compile(r"^第\s*[零〇一二三四五六七八九十百两0-9０-９]+\s*[章节篇]")
+
+
 # ---------------------------------------------------------------- the stage
 
 def page_layout(page: PageData) -> PageLayout:
@@ -509,11 +518,12 @@ def page_layout(page: PageData) -> PageLayout:
                 break
         else:
             free.append(c)
-    # boxes in the page margins hold running headers or footers, not sidebars
+    # boxes in the page margins hold running headers or footers, not sidebars;
+    # a banner behind a chapter or section heading is decoration, not a sidebar
     kept = []
     for reg in regions:
         in_margin = reg.bottom < MARGIN_ZONE * page.height or reg.top > (1 - MARGIN_ZONE) * page.height
-        if not inside[reg.index] or (in_margin and reg.kind == "box"):
+        if not inside[reg.index] or (reg.kind == "box" and (in_margin or is_heading_banner(inside[reg.index]))):
             free.extend(inside[reg.index])
             continue
         kept.append(reg)

@@ -127,8 +127,15 @@ class Doc:
             self.y += size * 1.5
         self.y += space_after if space_after is not None else size * 0.6
 
-    def heading(self, s: str, size: float | None = None, bold: bool = True, center: bool = True) -> None:
+    def heading(self, s: str, size: float | None = None, bold: bool = True, center: bool = True,
+                banner: bool = False) -> None:
         size = size or self.body_size + 2
+        if banner:   # a shaded band behind the heading, as some plans print chapter titles
+            self.need(size * 2.2)
+            self.c.setFillGray(0.85)
+            self.c.rect(self.left, self.H - self.y - size * 1.6, self.right - self.left, size * 1.9, stroke=0, fill=1)
+            self.c.setFillGray(0)
+            self.y += size * 0.15
         if center:
             self.centered(s, size, bold)
         else:

@@ -199,3 +199,15 @@ def test_part_headings_above_chapters_are_not_paragraphs(tmp_path):
     data = extract_one(d.save(), tmp_path / "out")
     assert list(data["outline"].label) == ["第一章", "第二章"]
     assert not data["paragraphs"].text.str.contains("篇").any()
+
+
+def test_chapter_heading_on_a_shaded_banner_is_a_heading_not_a_sidebar(tmp_path):
+    d = Doc(str(tmp_path / "plan.pdf"))
+    d.heading("第一章 总体要求", 20, banner=True)
+    d.paragraph(P * 2)
+    d.sidebar("专栏 1 重点项目", ["1.甲项目：" + P], frame="shading")
+    d.heading("第二章 创新发展", 20, banner=True)
+    d.paragraph(P)
+    data = extract_one(d.save(), tmp_path / "out")
+    assert list(data["outline"].label) == ["第一章", "第二章"]
+    assert list(data["sidebars"].sidebar_label) == ["1"]
