@@ -177,10 +177,10 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
             if submitted is not None:
                 doc = Parser.collect(job.pdf, sha, submitted, tick)
             else:
-                count, _ = ingest.document_info(job.pdf)
+                info = ingest.document_info(job.pdf)
                 timer.stop()
-                tick = timer.start("ingest", count)
-                doc = ingest.run(job.pdf, progress=tick, sha=sha)
+                tick = timer.start("ingest", info[0])
+                doc = ingest.run(job.pdf, progress=tick, sha=sha, info=info)
             parsed = True
         ingest.check_text_layer(doc)
         if parsed:   # written alongside the next stages (Parquet writing releases the GIL)

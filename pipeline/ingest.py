@@ -164,11 +164,11 @@ def unpack_pages(packed: list[tuple]) -> list[PageData]:
 
 
 def run(path: str | Path, pages: Iterable[int] | None = None, progress: Callable[[int], None] | None = None,
-        sha: str | None = None) -> ParsedPdf:
-    """Parse a PDF (or some of its pages, 1-based) into cleaned page data."""
+        sha: str | None = None, info: tuple[int, dict] | None = None) -> ParsedPdf:
+    """Parse a PDF (or some of its pages, 1-based) into cleaned page data; `info` is `document_info`, if known."""
     p = Path(path)
     check_file(p)
-    count, metadata = document_info(p)
+    count, metadata = info or document_info(p)
     wanted = list(pages) if pages is not None else list(range(1, count + 1))
     return ParsedPdf(path=str(p), sha256=sha or file_sha256(p), page_count=count, metadata=metadata,
                      pages=parse_pages(p, wanted, progress))

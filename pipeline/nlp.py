@@ -261,10 +261,6 @@ def build(names: list[str], indicator_names: list[str], titles: list[str]):
     return nlp
 
 
-def span_text_of(doc, a: int, j: int) -> str:
-    return doc[a:j + 1].text
-
-
 def _register():
     from spacy.language import Language
     from spacy.matcher import Matcher
@@ -343,7 +339,7 @@ def _register():
                 a = anchors[0]
                 before = doc[a - 1] if a - 1 >= (k0 if lab == "PLACE" else k) else None
                 # a word just before the first proper one that belongs to the name: 菜鸟商学院, 航慈溪
-                natural = lab == "PLACE" and span_text_of(doc, a, j)[-1] in "山溪江湖河库" and doc[a].text not in self.places
+                natural = lab == "PLACE" and doc[j].text[-1] in "山溪江湖河库" and doc[a].text not in self.places
                 if before is not None and ((natural and len(before.text) == 1 and before.tag_ in ("n", "a", "ng"))
                                            or (self.rare(before.text) and before.tag_ in ("n", "nz", "j", "s"))):
                     a -= 1

@@ -11,6 +11,7 @@ import re
 from collections import Counter, defaultdict
 
 from .grammar import canonical_unit, parse_value, to_base
+from .structure import AGENCY
 
 UNITS = {
     "money": ["万亿元", "亿元", "千万元", "百万元", "万元", "千元", "元", "亿美元", "万美元", "美元"],
@@ -36,7 +37,6 @@ ATTRIBUTE_TAGS = {"n", "vn", "nz", "nt", "ns", "j", "l", "s", "an"}
 ATTRIBUTE_VERBS = {"占地", "增长", "提高", "下降", "降低", "减少", "投资", "新增", "建成", "完成", "实现", "引进", "培育", "创建"}
 MODIFIERS = {"总", "年均", "平均", "规划", "建筑", "用地", "总用地", "总建筑", "建成", "计划", "完成", "新增", "累计", "核心",
              "物业", "占地", "项目", "实际", "预计", "总占地", "每年", "全年", "人均", "固定资产"}
-AGENCY = re.compile(r"(?:牵头单位|牵头部门|责任单位|责任部门|主责单位)\s*[：:]\s*(?P<agency>[^）)]+)[）)]")
 
 
 def quantity_spans(text: str):

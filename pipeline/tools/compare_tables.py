@@ -15,14 +15,9 @@ import argparse
 import json
 import re
 import time
-import unicodedata
 from pathlib import Path
 
-
-def norm(s) -> str:
-    if s is None:
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s)))
+from pipeline.changes import norm
 
 
 def core(name: str) -> str:
