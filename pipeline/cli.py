@@ -1,4 +1,5 @@
 """Command line: `python -m pipeline extract PDF [PDF ...] [--out DIR]`."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import __version__
+from pipeline import __version__
 
 log = logging.getLogger("pipeline")
 
@@ -31,26 +32,48 @@ reported on one line and leaves that plan's previous output as it was), 2 on a u
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m pipeline", description=DESCRIPTION, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    ex = sub.add_parser("extract", help="extract one or more plan PDFs into Parquet datasets",
-                        description="Extract plan PDFs into Parquet datasets under --out. Plans whose PDF, registry "
-                                    "row and producing code are unchanged since the last run are left as they are.",
-                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ex = sub.add_parser(
+        "extract",
+        help="extract one or more plan PDFs into Parquet datasets",
+        description="Extract plan PDFs into Parquet datasets under --out. Plans whose PDF, registry "
+        "row and producing code are unchanged since the last run are left as they are.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ex.add_argument("pdfs", nargs="+", metavar="PDF", type=Path, help="plan PDF files (Word or WPS exports)")
-    ex.add_argument("--out", type=Path, default=Path("extracted"), metavar="DIR",
-                    help="output folder (default: extracted)")
-    ex.add_argument("--registry", type=Path, metavar="CSV",
-                    help="plan registry (default: plans.csv next to the PDFs, when there is one); it names plans "
-                         "(plan_id), their region, level, period, edition, and which plan a revision revises")
-    ex.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                    help="worker processes parsing pages, across plans and within one (default: 1); "
-                         "the output is the same for any N")
+    ex.add_argument(
+        "--out", type=Path, default=Path("extracted"), metavar="DIR", help="output folder (default: extracted)"
+    )
+    ex.add_argument(
+        "--registry",
+        type=Path,
+        metavar="CSV",
+        help="plan registry (default: plans.csv next to the PDFs, when there is one); it names plans "
+        "(plan_id), their region, level, period, edition, and which plan a revision revises",
+    )
+    ex.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes parsing pages, across plans and within one (default: 1); "
+        "the output is the same for any N",
+    )
     ex.add_argument("--force", action="store_true", help="redo every plan, even those that are up to date")
-    ex.add_argument("--prune", action="store_true",
-                    help="remove from --out the plans whose PDFs are not among those given (make extract uses it)")
+    ex.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove from --out the plans whose PDFs are not among those given (make extract uses it)",
+    )
     ex.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings and errors only")
     ex.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub.add_parser("schema-docs", help="print the data dictionary (Markdown) generated from schemas/")
@@ -77,11 +100,11 @@ def run_extract(args) -> int:
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    from .errors import PipelineError
-    from .extract import extract_plans, prune
-    from .registry import load, plan_jobs
+    from pipeline.errors import PipelineError
+    from pipeline.run.extract import extract_plans, prune
+    from pipeline.storage.registry import load, plan_jobs
 
-    tqdm.monitor_interval = 0   # no monitor thread: worker processes are forked
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
     try:
         reg_path = args.registry or default_registry(args.pdfs)
         jobs = plan_jobs(args.pdfs, load(reg_path), str(reg_path or "plans.csv"))
@@ -99,10 +122,17 @@ def run_extract(args) -> int:
     def on_stage(job):
         def start(name, total):
             close_bars()
-            bar = tqdm(total=total, desc=f"{job.plan_id}: {name}", unit="page" if total > 1 else "stage",
-                       disable=not show or None, leave=False, file=sys.stderr)
+            bar = tqdm(
+                total=total,
+                desc=f"{job.plan_id}: {name}",
+                unit="page" if total > 1 else "stage",
+                disable=not show or None,
+                leave=False,
+                file=sys.stderr,
+            )
             bars.append(bar)
             return bar.update
+
         return start
 
     def on_result(job, res):
@@ -112,14 +142,24 @@ def run_extract(args) -> int:
         elif res.status == "up to date":
             log.info("%s: up to date", job.plan_id)
         else:
-            how = "parsed" if res.parsed else ("pages from the cache" if {"structure", "tables"} & set(res.stages)
-                                                else "no PDF read")
-            log.info("%s: %s redone (%s) in %.1fs: %s", job.plan_id, ", ".join(res.stages), how,
-                     sum(res.seconds.values()), ", ".join(f"{v} {k}" for k, v in res.counts.items()))
+            how = (
+                "parsed"
+                if res.parsed
+                else ("pages from the cache" if {"structure", "tables"} & set(res.stages) else "no PDF read")
+            )
+            log.info(
+                "%s: %s redone (%s) in %.1fs: %s",
+                job.plan_id,
+                ", ".join(res.stages),
+                how,
+                sum(res.seconds.values()),
+                ", ".join(f"{v} {k}" for k, v in res.counts.items()),
+            )
 
     with logging_redirect_tqdm():
-        results = extract_plans(jobs, args.out, n_jobs=args.jobs, force=args.force, on_stage=on_stage,
-                                on_result=on_result)
+        results = extract_plans(
+            jobs, args.out, n_jobs=args.jobs, force=args.force, on_stage=on_stage, on_result=on_result
+        )
     if args.prune:
         for plan in prune(args.out, {j.plan_id for j in jobs}):
             log.info("%s: its PDF is gone, its output removed", plan)
@@ -127,8 +167,14 @@ def run_extract(args) -> int:
     parsed = sum(r.parsed for r in results)
     done = sum(r.status == "extracted" for r in results)
     fresh = sum(r.status == "up to date" for r in results)
-    log.info("%d plan(s): %d extracted, %d up to date, %d failed; %d PDF(s) parsed", len(results), done, fresh,
-             failed, parsed)
+    log.info(
+        "%d plan(s): %d extracted, %d up to date, %d failed; %d PDF(s) parsed",
+        len(results),
+        done,
+        fresh,
+        failed,
+        parsed,
+    )
     if failed:
         print(f"{failed} of {len(results)} plan(s) failed", file=sys.stderr)
     return 1 if failed else 0
@@ -141,11 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     if args.command == "schema-docs":
-        from .schema import data_dictionary_markdown
+        from pipeline.storage.schema import data_dictionary_markdown
+
         sys.stdout.write(data_dictionary_markdown())
         return 0
     if args.command == "readme-docs":
-        from .schema import splice_data_dictionary
+        from pipeline.storage.schema import splice_data_dictionary
+
         text = args.readme.read_text(encoding="utf-8")
         args.readme.write_text(splice_data_dictionary(text), encoding="utf-8")
         return 0

@@ -3,6 +3,7 @@
 Every error names the file, the page (when one applies) and what was expected,
 so that the command line can print one clear line per failed plan.
 """
+
 from __future__ import annotations
 
 
@@ -11,8 +12,7 @@ class PipelineError(Exception):
 
     kind = "error"
 
-    def __init__(self, message: str, *, file: str | None = None, page: int | None = None,
-                 expected: str | None = None):
+    def __init__(self, message: str, *, file: str | None = None, page: int | None = None, expected: str | None = None):
         super().__init__(message)
         self.message = message
         self.file = file

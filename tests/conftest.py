@@ -41,6 +41,7 @@ def fixture_out(tmp_path_factory):
 
 def extract_one(pdf: Path, out: Path) -> dict[str, pd.DataFrame]:
     from pipeline.cli import main
+
     rc = main(["extract", str(pdf), "--out", str(out), "-q"])
     assert rc == 0
     plan = Path(pdf).stem
@@ -52,6 +53,7 @@ def extract_one(pdf: Path, out: Path) -> dict[str, pd.DataFrame]:
 def registered_out(tmp_path_factory):
     """Both fixture plans extracted with a registry: the 2022 PDF registered as a revision of the 2021 one."""
     import shutil
+
     base = tmp_path_factory.mktemp("registered")
     raw, out = base / "raw", base / "extracted"
     raw.mkdir()
@@ -61,8 +63,17 @@ def registered_out(tmp_path_factory):
         "file,plan_id,region,admin_level,period,edition,revision_of\n"
         "jindong-2021.pdf,jindong-2021,金华市金东区,district,2021-2025,,\n"
         "jindong-2022-revision.pdf,jindong-2022-revision,金华市金东区,district,2021-2025,2022-06-30,jindong-2021\n",
-        encoding="utf-8")
-    res = run_cli("extract", str(raw / "jindong-2021.pdf"), str(raw / "jindong-2022-revision.pdf"), "--out", str(out),
-                  "--jobs", "2", "-q")
+        encoding="utf-8",
+    )
+    res = run_cli(
+        "extract",
+        str(raw / "jindong-2021.pdf"),
+        str(raw / "jindong-2022-revision.pdf"),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "-q",
+    )
     assert res.returncode == 0, res.stderr
     return out

@@ -7,6 +7,7 @@ that split across pages, and tables (fully ruled or three-line, merged cells,
 repeated headers). `kangxi` rewrites the text layer so chosen characters come out as
 Kangxi radicals (as some exports do) while the glyphs stay the same.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,10 +51,10 @@ class Doc:
     path: str
     body_size: float = 14
     leading: float = 1.8
-    margin: tuple[float, float, float, float] = (90, 80, 90, 80)   # top, right, bottom, left
+    margin: tuple[float, float, float, float] = (90, 80, 90, 80)  # top, right, bottom, left
     header: str | None = None
-    page_number: str | None = "{n}"          # "{n}", "- {n} -", "— {n} —", "第 {n} 页", or None
-    number_offset: int = 0                   # printed = physical - offset
+    page_number: str | None = "{n}"  # "{n}", "- {n} -", "— {n} —", "第 {n} 页", or None
+    number_offset: int = 0  # printed = physical - offset
     header_from_page: int = 1
     numbers_from_page: int = 1
     encrypt: str | None = None
@@ -127,10 +128,11 @@ class Doc:
             self.y += size * 1.5
         self.y += space_after if space_after is not None else size * 0.6
 
-    def heading(self, s: str, size: float | None = None, bold: bool = True, center: bool = True,
-                banner: bool = False) -> None:
+    def heading(
+        self, s: str, size: float | None = None, bold: bool = True, center: bool = True, banner: bool = False
+    ) -> None:
         size = size or self.body_size + 2
-        if banner:   # a shaded band behind the heading, as some plans print chapter titles
+        if banner:  # a shaded band behind the heading, as some plans print chapter titles
             self.need(size * 2.2)
             self.c.setFillGray(0.85)
             self.c.rect(self.left, self.H - self.y - size * 1.6, self.right - self.left, size * 1.9, stroke=0, fill=1)
@@ -149,8 +151,15 @@ class Doc:
         w = right - left
         return wrap(text, size, w - (2 * size if indent else 0), w)
 
-    def paragraph(self, text: str, lead: str | None = None, size: float | None = None, indent: bool = True,
-                  break_after: int | None = None, insert=None) -> None:
+    def paragraph(
+        self,
+        text: str,
+        lead: str | None = None,
+        size: float | None = None,
+        indent: bool = True,
+        break_after: int | None = None,
+        insert=None,
+    ) -> None:
         """A body paragraph; `lead` (a prefix of text) printed bold. After `break_after` lines, `insert()` runs."""
         size = size or self.body_size
         lines = self.para_lines(text, size, indent)
@@ -163,21 +172,28 @@ class Doc:
             x = self.left + (2 * size if (i == 0 and indent) else 0)
             bold_part = ""
             if lead and done < len(lead):
-                bold_part = lead[done:done + len(ln)]
-                bold_part = bold_part[:len(ln)]
+                bold_part = lead[done : done + len(ln)]
+                bold_part = bold_part[: len(ln)]
                 if not ln.startswith(bold_part):
                     bold_part = ""
-            runs = [(bold_part, True), (ln[len(bold_part):], False)] if bold_part else [(ln, False)]
+            runs = [(bold_part, True), (ln[len(bold_part) :], False)] if bold_part else [(ln, False)]
             self.runs(runs, x, self.y, size)
             done += len(ln)
             self.y += pitch
 
-    def sidebar(self, title: str | None, paragraphs: list[str], frame: str = "border", size: float = 11,
-                title_above: bool = False, pad: float = 8) -> None:
+    def sidebar(
+        self,
+        title: str | None,
+        paragraphs: list[str],
+        frame: str = "border",
+        size: float = 11,
+        title_above: bool = False,
+        pad: float = 8,
+    ) -> None:
         """A boxed (frame="border") or shaded (frame="shading") sidebar, split across pages when it must."""
         pitch = size * 1.6
         inner_l, inner_r = self.left + pad, self.right - pad
-        rows: list[tuple[str, float, bool, bool]] = []   # text, x, bold, centered
+        rows: list[tuple[str, float, bool, bool]] = []  # text, x, bold, centered
         if title and title_above:
             self.need(pitch * 3)
             self.text(title, (self.W - width(title, size + 1)) / 2, self.y, size + 1, True)
@@ -213,9 +229,18 @@ class Doc:
                 self.new_page()
         self.y += 6
 
-    def table(self, title: str, header: list[list[Cell]], body: list[list[Cell]], col_widths: list[float],
-              size: float = 9, style: str = "grid", repeat_header: bool = True, note: str | None = None,
-              row_height: float | None = None) -> None:
+    def table(
+        self,
+        title: str,
+        header: list[list[Cell]],
+        body: list[list[Cell]],
+        col_widths: list[float],
+        size: float = 9,
+        style: str = "grid",
+        repeat_header: bool = True,
+        note: str | None = None,
+        row_height: float | None = None,
+    ) -> None:
         """A table with merged cells. `style="grid"`: every cell ruled; `"three-line"`: rules above and under the
         header and at the bottom only. Rows break across pages; the header is repeated when `repeat_header`."""
         pitch = size * 1.5
@@ -237,7 +262,7 @@ class Doc:
                     for dr in range(cell.rowspan):
                         for dc in range(cell.colspan):
                             grid[(r + dr, c + dc)] = (r, c, cell)
-                    w = sum(col_widths[c:c + cell.colspan]) - 6
+                    w = sum(col_widths[c : c + cell.colspan]) - 6
                     n = len(wrap(cell.text, size, w, w)) if cell.text else 1
                     if cell.rowspan == 1:
                         lines_needed = max(lines_needed, n)
@@ -340,17 +365,25 @@ def kangxi(path: str, mapping: dict[str, str]) -> None:
             entries[cid] = mapping.get(ch, ch)
     # identity for every other CID pdfminer would otherwise map through Adobe-GB1
     from pdfminer.cmapdb import CMapDB as _C
+
     uni = _C.get_unicode_map("Adobe-GB1")
     lines = []
     for cid, u in uni.cid2unichr.items():
         target = entries.get(cid, u)
         if len(target) == 1 and ord(target) < 0x10000:
             lines.append(f"<{cid:04X}> <{ord(target):04X}>")
-    body = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
-            "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
-            "1 begincodespacerange", "<0000> <FFFF>", "endcodespacerange"]
+    body = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CMapName /Adobe-Identity-UCS def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        "<0000> <FFFF>",
+        "endcodespacerange",
+    ]
     for i in range(0, len(lines), 100):
-        chunk = lines[i:i + 100]
+        chunk = lines[i : i + 100]
         body.append(f"{len(chunk)} beginbfchar")
         body.extend(chunk)
         body.append("endbfchar")

@@ -1,14 +1,16 @@
 """Bad input gets one clear line, a non-zero exit and no partial output; a batch goes on past it."""
+
 from pathlib import Path
 
 import pytest
+from conftest import read, run_cli, shared_file
+from pdfbuilder import Doc
 from PIL import Image
 from reportlab.pdfgen import canvas
 
-from conftest import read, run_cli, shared_file
-from pdfbuilder import Doc
-from pipeline import errors, ingest
-from pipeline.extract import PlanJob, extract_plan
+from pipeline import errors
+from pipeline.pdf import ingest
+from pipeline.run.extract import PlanJob, extract_plan
 
 P = "这是一个用于测试的段落，内容围绕经济社会发展展开。"
 

@@ -1,10 +1,10 @@
 """The bundled plan and its revision, scored against ../shared/fixtures/expected with ../shared/tools/score.py."""
+
 import re
 import subprocess
 import sys
 
 import pytest
-
 from conftest import read, shared_file
 
 PLANS = ["jindong-2021", "jindong-2022-revision"]
@@ -24,7 +24,9 @@ def score(out, plan):
 
 
 @pytest.mark.parametrize("plan", PLANS)
-@pytest.mark.parametrize("measure,count", [("chapters", 12), ("sections", 42), ("sidebar_titles", 34), ("sidebar_text", 34)])
+@pytest.mark.parametrize(
+    "measure,count", [("chapters", 12), ("sections", 42), ("sidebar_titles", 34), ("sidebar_text", 34)]
+)
 def test_structure_is_complete_and_exact(fixture_out, plan, measure, count):
     got = score(fixture_out, plan)[measure]
     assert got == (count, count, 100.0, 100.0)
@@ -92,9 +94,19 @@ def test_pages_and_documents(fixture_out):
 
 def test_value_facts(fixture_out):
     tool = shared_file("tools/score.py")
-    res = subprocess.run([sys.executable, str(tool), str(fixture_out), "jindong-2021",
-                          str(shared_file("fixtures/expected/jindong-2021.json")), "--values",
-                          str(shared_file("fixtures/expected/jindong-2021-values.json"))], capture_output=True, text=True)
+    res = subprocess.run(
+        [
+            sys.executable,
+            str(tool),
+            str(fixture_out),
+            "jindong-2021",
+            str(shared_file("fixtures/expected/jindong-2021.json")),
+            "--values",
+            str(shared_file("fixtures/expected/jindong-2021-values.json")),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert "indicator_values: 28/28 facts" in res.stdout, res.stdout
 
 

@@ -1,4 +1,5 @@
 """The value grammar: every form the issue lists, and property-based round trips of what plans print."""
+
 import logging
 from decimal import Decimal
 
@@ -6,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.grammar import canonical_unit, parse_value, to_base, unit_from_name
-from pipeline.values import cells_to_values, measure_of, run
+from pipeline.enrich.grammar import canonical_unit, parse_value, to_base, unit_from_name
+from pipeline.enrich.values import cells_to_values, measure_of, run
 
 FORMS = [
     # text, kind, value, comparator, cumulative, unit
@@ -52,7 +53,9 @@ def test_no_value(text):
     assert p.status_text == (text or None)
 
 
-@pytest.mark.parametrize("text", ["完成上级下达目标", "完成上级任务", "2018年后，不再列入统计", "基数调整", "已取消考核", "完成年度考核目标"])
+@pytest.mark.parametrize(
+    "text", ["完成上级下达目标", "完成上级任务", "2018年后，不再列入统计", "基数调整", "已取消考核", "完成年度考核目标"]
+)
 def test_statements(text):
     p = parse_value(text)
     assert (p.kind, p.value, p.status_text) == ("statement", None, text)
@@ -65,9 +68,25 @@ def test_unknown_forms_are_not_guessed(text):
 
 
 def test_unknown_forms_are_counted_in_a_warning(caplog):
-    cells = [{"table_id": "t1", "row_no": 1, "category": None, "seq": "1", "name": "指标（亿元）", "parent_name": None,
-              "unit": None, "column": "2025年目标", "column_no": 1, "column_role": "value", "raw_text": t,
-              "merged": False, "page": 1, "bbox": [0, 0, 1, 1]} for t in ["5.7：43.5", "12"]]
+    cells = [
+        {
+            "table_id": "t1",
+            "row_no": 1,
+            "category": None,
+            "seq": "1",
+            "name": "指标（亿元）",
+            "parent_name": None,
+            "unit": None,
+            "column": "2025年目标",
+            "column_no": 1,
+            "column_role": "value",
+            "raw_text": t,
+            "merged": False,
+            "page": 1,
+            "bbox": [0, 0, 1, 1],
+        }
+        for t in ["5.7：43.5", "12"]
+    ]
     with caplog.at_level(logging.WARNING):
         values, _ = run(cells, "plan")
     assert [v["parse_status"] for v in values] == ["unknown", "number"]
@@ -77,10 +96,17 @@ def test_unknown_forms_are_counted_in_a_warning(caplog):
 
 # ---------------------------------------------------------------- property-based round trips
 
-numbers = st.decimals(min_value=Decimal("-99999"), max_value=Decimal("999999"), places=2, allow_nan=False,
-                      allow_infinity=False)
-PREFIX = {">=": ["≧", "≥", ">=", "不低于"], ">": ["＞", ">", "高于", "大于"], "<": ["＜", "<", "低于"],
-          "<=": ["≤", "≦", "<=", "不超过"], "~": ["约"], "=": [""]}
+numbers = st.decimals(
+    min_value=Decimal("-99999"), max_value=Decimal("999999"), places=2, allow_nan=False, allow_infinity=False
+)
+PREFIX = {
+    ">=": ["≧", "≥", ">=", "不低于"],
+    ">": ["＞", ">", "高于", "大于"],
+    "<": ["＜", "<", "低于"],
+    "<=": ["≤", "≦", "<=", "不超过"],
+    "~": ["约"],
+    "=": [""],
+}
 SUFFIX = {">=": ["以上"], "<=": ["以下", "以内"], "~": ["左右"]}
 
 
@@ -97,8 +123,13 @@ def fmt(d: Decimal, thousands: bool) -> str:
 def printed(draw):
     d = draw(numbers)
     cmp = draw(st.sampled_from(sorted(set(PREFIX) | set(SUFFIX))))
-    where = draw(st.sampled_from(["prefix", "suffix"] if cmp in SUFFIX and cmp in PREFIX else
-                                 (["suffix"] if cmp in SUFFIX and cmp not in PREFIX else ["prefix"])))
+    where = draw(
+        st.sampled_from(
+            ["prefix", "suffix"]
+            if cmp in SUFFIX and cmp in PREFIX
+            else (["suffix"] if cmp in SUFFIX and cmp not in PREFIX else ["prefix"])
+        )
+    )
     word = draw(st.sampled_from(PREFIX[cmp] if where == "prefix" else SUFFIX[cmp]))
     unit = draw(st.sampled_from(["", "%", "％", "个百分点"]))
     bracket = draw(st.sampled_from([None, "[]", "［］", "【】"])) if cmp == "=" else None
@@ -120,8 +151,12 @@ def test_printed_values_parse_back(case):
     assert p.value == pytest.approx(value) and p.comparator == cmp and p.is_cumulative == cumulative and p.unit == unit
 
 
-@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99"), places=2), st.sampled_from(["提高", "增长", "下降"]),
-       st.sampled_from(["个百分点", "%"]), st.sampled_from(["", "以上"]))
+@given(
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99"), places=2),
+    st.sampled_from(["提高", "增长", "下降"]),
+    st.sampled_from(["个百分点", "%"]),
+    st.sampled_from(["", "以上"]),
+)
 @settings(max_examples=200, deadline=None)
 def test_growth_phrases_parse_back(d, verb, unit, suffix):
     text = f"年均{verb} {fmt(d, False)}{unit}{suffix}"
@@ -131,10 +166,23 @@ def test_growth_phrases_parse_back(d, verb, unit, suffix):
     assert p.comparator == (">=" if suffix else "=")
 
 
-@given(st.decimals(min_value=Decimal("0.001"), max_value=Decimal("9999"), places=3),
-       st.sampled_from([("亿元", 1e8, "元"), ("万元", 1e4, "元"), ("万人", 1e4, "人"), ("万亩", 1e4, "亩"),
-                        ("亿件", 1e8, "件"), ("亿美元", 1e8, "美元"), ("亿斤", 1e8, "斤"), ("万吨", 1e4, "吨"),
-                        ("千人", 1e3, "人"), ("百万元", 1e6, "元")]))
+@given(
+    st.decimals(min_value=Decimal("0.001"), max_value=Decimal("9999"), places=3),
+    st.sampled_from(
+        [
+            ("亿元", 1e8, "元"),
+            ("万元", 1e4, "元"),
+            ("万人", 1e4, "人"),
+            ("万亩", 1e4, "亩"),
+            ("亿件", 1e8, "件"),
+            ("亿美元", 1e8, "美元"),
+            ("亿斤", 1e8, "斤"),
+            ("万吨", 1e4, "吨"),
+            ("千人", 1e3, "人"),
+            ("百万元", 1e6, "元"),
+        ]
+    ),
+)
 def test_multipliers(d, case):
     unit, factor, base = case
     value, base_unit = to_base(float(d), unit)
@@ -142,6 +190,7 @@ def test_multipliers(d, case):
 
 
 # ---------------------------------------------------------------- units and headers
+
 
 def test_units():
     assert canonical_unit("％") == "%" and canonical_unit("微克/立 方米") == "微克/立方米"
@@ -155,20 +204,44 @@ def test_units():
     assert unit_from_name("细颗粒物（PM2.5）浓度") is None
 
 
-@pytest.mark.parametrize("path,measure,year", [
-    ("2015年", "actual", 2015), ("规划目标/2020年", "target", 2020), ("规划目标/年均增速", "target_growth", None),
-    ("完成情况/2020年", "actual", 2020), ("完成情况/平均增速", "actual_growth", None), ("2020年预期", "expected", 2020),
-    ("2025年目标", "target", 2025), ("年均/累计增长", "target_growth", None), ("2020年基数", "actual", 2020),
-    ("2025年目标值", "target", 2025), ("“十四五”年均增长", "target_growth", None), ("2020年预计", "expected", 2020),
-    ("指标属性", None, None),
-])
+@pytest.mark.parametrize(
+    "path,measure,year",
+    [
+        ("2015年", "actual", 2015),
+        ("规划目标/2020年", "target", 2020),
+        ("规划目标/年均增速", "target_growth", None),
+        ("完成情况/2020年", "actual", 2020),
+        ("完成情况/平均增速", "actual_growth", None),
+        ("2020年预期", "expected", 2020),
+        ("2025年目标", "target", 2025),
+        ("年均/累计增长", "target_growth", None),
+        ("2020年基数", "actual", 2020),
+        ("2025年目标值", "target", 2025),
+        ("“十四五”年均增长", "target_growth", None),
+        ("2020年预计", "expected", 2020),
+        ("指标属性", None, None),
+    ],
+)
 def test_measure_from_header_words(path, measure, year):
     assert measure_of(path) == (measure, year)
 
 
 def test_cell_unit_wins_over_row_unit():
-    cell = {"table_id": "t1", "row_no": 1, "category": None, "seq": "1", "name": "地区生产总值", "parent_name": None,
-            "unit": "亿元", "column": "年均增长", "column_no": 1, "column_role": "value", "raw_text": "＞8.5%",
-            "merged": False, "page": 1, "bbox": [0, 0, 1, 1]}
+    cell = {
+        "table_id": "t1",
+        "row_no": 1,
+        "category": None,
+        "seq": "1",
+        "name": "地区生产总值",
+        "parent_name": None,
+        "unit": "亿元",
+        "column": "年均增长",
+        "column_no": 1,
+        "column_role": "value",
+        "raw_text": "＞8.5%",
+        "merged": False,
+        "page": 1,
+        "bbox": [0, 0, 1, 1],
+    }
     v = cells_to_values([cell])[0]
     assert (v["unit"], v["unit_raw"], v["growth_type"], v["base_unit"]) == ("%", "亿元", "annual_rate", "%")

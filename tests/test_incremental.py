@@ -1,16 +1,17 @@
 """Incremental runs: a registry, revisions and what they changed, no-op reruns, parallel jobs."""
+
 import filecmp
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, read, run_cli, shared_file
 from pdfbuilder import Doc
-from pipeline import extract as extract_mod
+
 from pipeline.errors import RegistryError
-from pipeline.registry import load, plan_jobs
+from pipeline.run import extract as extract_mod
+from pipeline.storage.registry import load, plan_jobs
 
 HEADER = "file,plan_id,region,admin_level,period,edition,revision_of\n"
 P = "这是一个用于测试的段落，内容围绕经济社会发展展开，包括产业升级、城乡融合、生态保护和民生改善等多个方面的任务安排。"
@@ -28,14 +29,17 @@ def test_revision_reextracts_only_the_revision_and_lists_its_changes(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "extracted"
     raw.mkdir()
     shutil.copy(shared_file("fixtures/jindong-2021.pdf"), raw)
-    (raw / "plans.csv").write_text(HEADER + "jindong-2021.pdf,jindong-2021,金华市金东区,district,2021-2025,,\n",
-                                   encoding="utf-8")
+    (raw / "plans.csv").write_text(
+        HEADER + "jindong-2021.pdf,jindong-2021,金华市金东区,district,2021-2025,,\n", encoding="utf-8"
+    )
     first = run_cli("extract", *map(str, sorted(raw.glob("*.pdf"))), "--out", str(out))
     assert first.returncode == 0, first.stderr
 
     shutil.copy(shared_file("fixtures/jindong-2022-revision.pdf"), raw)
     with open(raw / "plans.csv", "a", encoding="utf-8") as f:
-        f.write("jindong-2022-revision.pdf,jindong-2022-revision,金华市金东区,district,2021-2025,2022-06-30,jindong-2021\n")
+        f.write(
+            "jindong-2022-revision.pdf,jindong-2022-revision,金华市金东区,district,2021-2025,2022-06-30,jindong-2021\n"
+        )
     second = run_cli("extract", *map(str, sorted(raw.glob("*.pdf"))), "--out", str(out))
     assert second.returncode == 0, second.stderr
     assert "jindong-2021: up to date" in second.stderr
@@ -113,7 +117,7 @@ def test_a_code_change_redoes_only_its_stage(tmp_path, monkeypatch):
     real = extract_mod.fingerprint
     monkeypatch.setattr(extract_mod, "fingerprint", lambda s: real(s) + ("x" if s == "values" else ""))
     res = extract_mod.extract_plans(job, out)[0]
-    assert res.stages == ["values", "changes"] and not res.parsed   # changes reads values
+    assert res.stages == ["values", "changes"] and not res.parsed  # changes reads values
     res = extract_mod.extract_plans(job, out)[0]
     assert res.status == "up to date"
 

@@ -1,4 +1,5 @@
 """Schemas are enforced at write time and documented from the same source; plan partitions swap atomically."""
+
 import json
 from pathlib import Path
 
@@ -6,8 +7,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import schema, store
 from pipeline.errors import SchemaError
+from pipeline.storage import schema, store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,11 +24,14 @@ def test_rows_to_table_accepts_a_good_row():
     assert t.schema.equals(schema.load("links").arrow)
 
 
-@pytest.mark.parametrize("bad,words", [
-    ({"uri": None}, "not nullable"),
-    ({"page": "one"}, "cannot be stored as int32"),
-    ({"bbox": [1.0, 2.0]}, "bbox of 2"),
-])
+@pytest.mark.parametrize(
+    "bad,words",
+    [
+        ({"uri": None}, "not nullable"),
+        ({"page": "one"}, "cannot be stored as int32"),
+        ({"bbox": [1.0, 2.0]}, "bbox of 2"),
+    ],
+)
 def test_rows_to_table_rejects_bad_values(bad, words):
     with pytest.raises(SchemaError, match=words):
         schema.rows_to_table("links", [link_row(**bad)])
@@ -42,8 +46,17 @@ def test_rows_to_table_rejects_missing_and_unexpected_columns():
 
 
 def test_vocabulary_is_enforced():
-    row = {"outline_seq": 1, "level": "part", "chapter_no": 1, "section_no": None, "label": "第一篇", "title": "x",
-           "page_start": 1, "page_end": 1, "bbox": [0, 0, 1, 1]}
+    row = {
+        "outline_seq": 1,
+        "level": "part",
+        "chapter_no": 1,
+        "section_no": None,
+        "label": "第一篇",
+        "title": "x",
+        "page_start": 1,
+        "page_end": 1,
+        "bbox": [0, 0, 1, 1],
+    }
     with pytest.raises(SchemaError, match="outside its vocabulary"):
         schema.rows_to_table("outline", [row])
 
@@ -63,7 +76,16 @@ def test_contract_columns_are_declared():
         "pages": ["page", "printed_page", "width", "height", "text"],
         "outline": ["level", "chapter_no", "section_no", "label", "title", "page_start", "page_end"],
         "paragraphs": ["chapter_no", "section_no", "para_no", "lead", "text", "page_start", "page_end"],
-        "sidebars": ["sidebar_seq", "sidebar_label", "title", "chapter_no", "section_no", "text", "page_start", "page_end"],
+        "sidebars": [
+            "sidebar_seq",
+            "sidebar_label",
+            "title",
+            "chapter_no",
+            "section_no",
+            "text",
+            "page_start",
+            "page_end",
+        ],
         "sidebar_items": ["sidebar_seq", "item_no", "item_label", "heading", "text", "lead_agency"],
         "links": ["page", "text", "uri"],
     }

@@ -1,8 +1,8 @@
 """Layout variations real plans show, each in a small PDF built by the test (see pdfbuilder.py)."""
+
 import re
 
 import pytest
-
 from conftest import extract_one
 from pdfbuilder import Doc, kangxi
 
@@ -35,10 +35,18 @@ def simple_body(d: Doc) -> None:
     d.paragraph("人民生活水平提高。" + P * 2, lead="人民生活水平提高。")
 
 
-@pytest.mark.parametrize("style,first", [("{n}", "1"), ("- {n} -", "- 1 -"), ("— {n} —", "— 1 —"), ("第 {n} 页", "第 1 页")])
+@pytest.mark.parametrize(
+    "style,first", [("{n}", "1"), ("- {n} -", "- 1 -"), ("— {n} —", "— 1 —"), ("第 {n} 页", "第 1 页")]
+)
 def test_cover_toc_running_header_and_page_numbers(tmp_path, style, first):
-    d = Doc(str(tmp_path / "plan.pdf"), header=HEADER, page_number=style, header_from_page=3,
-            numbers_from_page=3, number_offset=2)
+    d = Doc(
+        str(tmp_path / "plan.pdf"),
+        header=HEADER,
+        page_number=style,
+        header_from_page=3,
+        numbers_from_page=3,
+        number_offset=2,
+    )
     front_matter(d)
     simple_body(d)
     data = extract_one(d.save(), tmp_path / "out")
@@ -65,7 +73,11 @@ def test_shaded_borderless_sidebar_and_label_forms(tmp_path):
     d = Doc(str(tmp_path / "plan.pdf"))
     d.heading("第一章 总体要求", 20)
     d.paragraph(P * 2)
-    d.sidebar("专栏2-1 重点平台建设", ["1.第一平台：" + P, "2.第二平台：" + P + "（牵头单位：发改局、经信局）"], frame="shading")
+    d.sidebar(
+        "专栏2-1 重点平台建设",
+        ["1.第一平台：" + P, "2.第二平台：" + P + "（牵头单位：发改局、经信局）"],
+        frame="shading",
+    )
     d.paragraph(P * 2)
     d.sidebar("专栏 3 重大项目", ["——甲项目：" + P, "——乙项目：" + P], frame="border")
     d.sidebar("专栏一 改革举措", ["（1）第一项改革", P, "（2）第二项改革", P], frame="border+shading")
@@ -90,8 +102,10 @@ def test_sidebar_split_over_page_break_is_one_sidebar(tmp_path):
     d.heading("第一章 总体要求", 20)
     d.heading("第一节 发展基础", 16)
     d.paragraph(P * 7)
-    d.sidebar("专栏 1 跨页的专栏", ["一、第一类工程", P * 3, "二、第二类工程", P * 4, "三、第三类工程", P * 3,
-                                 "（牵头单位：发改局）"])
+    d.sidebar(
+        "专栏 1 跨页的专栏",
+        ["一、第一类工程", P * 3, "二、第二类工程", P * 4, "三、第三类工程", P * 3, "（牵头单位：发改局）"],
+    )
     d.paragraph("后续段落。" + P, lead="后续段落。")
     data = extract_one(d.save(), tmp_path / "out")
     sb = data["sidebars"]
@@ -110,8 +124,12 @@ def test_paragraph_interrupted_by_sidebar_is_one_paragraph(tmp_path):
     d = Doc(str(tmp_path / "plan.pdf"))
     d.heading("第一章 总体要求", 20)
     text = "改革创新成效明显。" + P * 4
-    d.paragraph(text, lead="改革创新成效明显。", break_after=3,
-                insert=lambda: d.sidebar("专栏 2 插入的专栏", ["——甲项目：" + P, "——乙项目：" + P]))
+    d.paragraph(
+        text,
+        lead="改革创新成效明显。",
+        break_after=3,
+        insert=lambda: d.sidebar("专栏 2 插入的专栏", ["——甲项目：" + P, "——乙项目：" + P]),
+    )
     d.paragraph("下一段。" + P)
     data = extract_one(d.save(), tmp_path / "out")
     paras = data["paragraphs"]
@@ -138,7 +156,7 @@ def test_cn_numbered_headings(tmp_path):
     d.heading("一、发展基础和面临形势", 18, center=False)
     d.heading("（一）发展基础", 15, center=False)
     d.paragraph(P * 3)
-    d.paragraph("一、这一段以编号开头但不是标题，" + P)   # a numbered body paragraph, not bold: not a heading
+    d.paragraph("一、这一段以编号开头但不是标题，" + P)  # a numbered body paragraph, not bold: not a heading
     d.heading("（二）面临形势", 15, center=False)
     d.paragraph(P * 2)
     d.sidebar("专栏 1 工程", ["一、第一项工程", P, "二、第二项工程", P])
@@ -149,9 +167,12 @@ def test_cn_numbered_headings(tmp_path):
     data = extract_one(d.save(), tmp_path / "out")
     o = data["outline"]
     assert list(zip(o.level, o.chapter_no, o.section_no.fillna(0).astype(int), o.label, o.title)) == [
-        ("chapter", 1, 0, "一、", "发展基础和面临形势"), ("section", 1, 1, "（一）", "发展基础"),
-        ("section", 1, 2, "（二）", "面临形势"), ("chapter", 2, 0, "二、", "总体要求"),
-        ("section", 2, 1, "（一）", "指导思想")]
+        ("chapter", 1, 0, "一、", "发展基础和面临形势"),
+        ("section", 1, 1, "（一）", "发展基础"),
+        ("section", 1, 2, "（二）", "面临形势"),
+        ("chapter", 2, 0, "二、", "总体要求"),
+        ("section", 2, 1, "（一）", "指导思想"),
+    ]
     assert data["documents"].iloc[0].heading_scheme == "一、/（一）"
     paras = data["paragraphs"]
     assert paras.text.str.startswith("一、这一段").sum() == 1
@@ -160,16 +181,16 @@ def test_cn_numbered_headings(tmp_path):
 
 def test_kangxi_radicals_and_doubled_characters(tmp_path):
     d = Doc(str(tmp_path / "plan.pdf"))
-    d.heading("第一章 人民长远发展", 20)           # fake bold: every glyph painted twice
+    d.heading("第一章 人民长远发展", 20)  # fake bold: every glyph painted twice
     d.paragraph("民生事业不断发展。" + P * 2, lead="民生事业不断发展。")
     d.sidebar("专栏 1 长效机制", ["1.一项措施：" + P])
     path = d.save()
-    kangxi(path, {"一": "⼀", "民": "⺠", "长": "⻓"})   # Kangxi and radical-supplement code points in the text layer
+    kangxi(path, {"一": "⼀", "民": "⺠", "长": "⻓"})  # Kangxi and radical-supplement code points in the text layer
     data = extract_one(path, tmp_path / "out")
     text = "".join(data["paragraphs"].text) + "".join(data["outline"].title) + "".join(data["sidebars"].text)
     assert not re.search("[\u2e80-\u2fdf]", text)
     o = data["outline"].iloc[0]
-    assert (o.label, o.title) == ("第一章", "人民长远发展")         # no 第第一一章章
+    assert (o.label, o.title) == ("第一章", "人民长远发展")  # no 第第一一章章
     para = data["paragraphs"].iloc[0]
     assert para.lead == "民生事业不断发展" and para.text.startswith("民生事业不断发展。这是一个")
     assert data["sidebars"].iloc[0].title == "长效机制"

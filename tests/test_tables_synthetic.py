@@ -1,16 +1,24 @@
 """Indicator tables in the forms plans print them, built by the tests (see pdfbuilder.Doc.table)."""
+
 import pandas as pd
 import pytest
-
 from conftest import read, run_cli
 from pdfbuilder import Cell as C
 from pdfbuilder import Doc
 
 P = "这是一个用于测试的段落，内容围绕经济社会发展展开，包括产业升级、城乡融合、生态保护和民生改善等多个方面的任务安排。"
 
-REVIEW_HEADER = [[C("类别", rowspan=2), C("序号", rowspan=2), C("指标名称", rowspan=2), C("2015年", rowspan=2),
-                  C("规划目标", colspan=2), C("完成情况", colspan=2)],
-                 [C("2020年"), C("年均增速"), C("2020年"), C("平均增速")]]
+REVIEW_HEADER = [
+    [
+        C("类别", rowspan=2),
+        C("序号", rowspan=2),
+        C("指标名称", rowspan=2),
+        C("2015年", rowspan=2),
+        C("规划目标", colspan=2),
+        C("完成情况", colspan=2),
+    ],
+    [C("2020年"), C("年均增速"), C("2020年"), C("平均增速")],
+]
 REVIEW_COLUMNS = ["2015年", "规划目标/2020年", "规划目标/年均增速", "完成情况/2020年", "完成情况/平均增速"]
 WIDTHS = [50, 30, 110, 45, 45, 45, 45, 45]
 
@@ -21,8 +29,17 @@ def numbered_rows(categories: list[tuple[str, int]], start: int = 1) -> list[lis
         rows = []
         for _ in range(count):
             n += 1
-            rows.append([C(str(n)), C(f"指标{n}名称（亿元）"), C(f"{n}.5"), C(f"≧{n * 10}"), C(f"{n}%"),
-                         C(f"{n * 11}"), C(f"[{n}.1]")])
+            rows.append(
+                [
+                    C(str(n)),
+                    C(f"指标{n}名称（亿元）"),
+                    C(f"{n}.5"),
+                    C(f"≧{n * 10}"),
+                    C(f"{n}%"),
+                    C(f"{n * 11}"),
+                    C(f"[{n}.1]"),
+                ]
+            )
         rows[0].insert(0, C(cat, rowspan=count))
         body.extend(rows)
     return body
@@ -37,8 +54,9 @@ def extract(tmp_path, d: Doc):
 
 
 def wide(cells: pd.DataFrame) -> pd.DataFrame:
-    return cells.pivot_table(index=["table_id", "row_no", "category", "seq", "name"], columns="column",
-                             values="raw_text", aggfunc="first").reset_index()
+    return cells.pivot_table(
+        index=["table_id", "row_no", "category", "seq", "name"], columns="column", values="raw_text", aggfunc="first"
+    ).reset_index()
 
 
 def test_grid_table_with_two_level_header_statement_and_empty_cell(tmp_path):
@@ -46,13 +64,20 @@ def test_grid_table_with_two_level_header_statement_and_empty_cell(tmp_path):
     d.heading("第一章 总体要求", 20)
     d.paragraph(P)
     body = numbered_rows([("经济发展", 3), ("创新发展", 2)])
-    body.append([C("绿色发展", rowspan=2), C("6"), C("单位能耗（吨/万元）"), C("0.47"), C("完成上级下达目标", colspan=4)])
+    body.append(
+        [C("绿色发展", rowspan=2), C("6"), C("单位能耗（吨/万元）"), C("0.47"), C("完成上级下达目标", colspan=4)]
+    )
     body.append([C("7"), C("空缺指标（个）"), C("12"), C(""), C("5%"), C("13"), C("[1]")])
     d.table("某某区“十三五”规划主要指标完成情况", REVIEW_HEADER, body, WIDTHS, note="注：[ ]内数为五年累计数。")
     d.paragraph(P)
     tables, cells = extract(tmp_path, d)
     t = tables.iloc[0]
-    assert (t.title, t.kind, t.note, t.ruling) == ("某某区“十三五”规划主要指标完成情况", "review", "注：[ ]内数为五年累计数。", "grid")
+    assert (t.title, t.kind, t.note, t.ruling) == (
+        "某某区“十三五”规划主要指标完成情况",
+        "review",
+        "注：[ ]内数为五年累计数。",
+        "grid",
+    )
     assert list(t.columns) == REVIEW_COLUMNS and t.row_count == 7
     w = wide(cells).set_index("seq")
     assert list(w.category) == ["经济发展"] * 3 + ["创新发展"] * 2 + ["绿色发展"] * 2
@@ -83,7 +108,7 @@ def test_table_over_three_pages_with_repeated_headers(tmp_path):
     t = tables.iloc[0]
     assert t.page_end - t.page_start == 2 and t.row_count == 40
     w = wide(cells)
-    assert list(w.seq) == [str(i) for i in range(1, 41)]          # repeated headers are not rows
+    assert list(w.seq) == [str(i) for i in range(1, 41)]  # repeated headers are not rows
     assert not (cells.raw_text.isin(["2015年", "2020年", "平均增速"])).any()
     # rows on a continuation page whose category cell was printed on the previous page still get it
     cat = w.set_index("seq").category
@@ -97,13 +122,29 @@ def test_row_spanning_cell_crossing_a_page_break(tmp_path):
     d.paragraph(P * 2)
     body = numbered_rows([("经济发展", 7)])
     # 主要污染物排放: a two-level name over four rows, the 2015 statement spanning those rows, crossing the page
-    body.append([C("绿色发展", rowspan=4), C("8", rowspan=4), C("主要污染物排放", rowspan=4), C("化学需氧量"),
-                 C("完成年度考核目标", rowspan=4), C("完成上级下达目标", colspan=4, rowspan=4)])
+    body.append(
+        [
+            C("绿色发展", rowspan=4),
+            C("8", rowspan=4),
+            C("主要污染物排放", rowspan=4),
+            C("化学需氧量"),
+            C("完成年度考核目标", rowspan=4),
+            C("完成上级下达目标", colspan=4, rowspan=4),
+        ]
+    )
     for name in ["氨氮", "二氧化硫", "氮氧化物"]:
         body.append([C(name)])
-    header = [[C("类别", rowspan=2), C("序号", rowspan=2), C("指标名称", rowspan=2, colspan=2), C("2015年", rowspan=2),
-               C("规划目标", colspan=2), C("完成情况", colspan=2)],
-              [C("2020年"), C("年均增速"), C("2020年"), C("平均增速")]]
+    header = [
+        [
+            C("类别", rowspan=2),
+            C("序号", rowspan=2),
+            C("指标名称", rowspan=2, colspan=2),
+            C("2015年", rowspan=2),
+            C("规划目标", colspan=2),
+            C("完成情况", colspan=2),
+        ],
+        [C("2020年"), C("年均增速"), C("2020年"), C("平均增速")],
+    ]
     # the numbered rows have one name: it spans both name columns
     for row in body[:7]:
         idx = 2 if len(row) == 8 else 1
@@ -126,12 +167,22 @@ def test_three_line_table_without_vertical_rules(tmp_path):
     d = Doc(str(tmp_path / "plan.pdf"))
     d.heading("第一章 总体要求", 20)
     d.paragraph(P * 2)
-    header = [[C("类别"), C("序号"), C("指标"), C("单位"), C("2020年基数"), C("2025年目标"), C("“十四五”年均增长"), C("属性")]]
-    body = [[C("经济发展", rowspan=2), C("1"), C("地区生产总值"), C("亿元"), C("258"), C("500"), C("＞8.5%"), C("预期性")],
-            [C("2"), C("常住人口城镇化率"), C("%"), C("66.5"), C("75"), C("年均提高1.7个百分点"), C("预期性")],
-            [C("生态环境"), C("3"), C("森林覆盖率"), C("%"), C("38.71"), C("38.76"), C("--"), C("约束性")]]
-    d.table("某某区“十四五”时期经济社会发展主要指标", header, body, [54, 36, 100, 40, 60, 60, 80, 48],
-            style="three-line", row_height=30)
+    header = [
+        [C("类别"), C("序号"), C("指标"), C("单位"), C("2020年基数"), C("2025年目标"), C("“十四五”年均增长"), C("属性")]
+    ]
+    body = [
+        [C("经济发展", rowspan=2), C("1"), C("地区生产总值"), C("亿元"), C("258"), C("500"), C("＞8.5%"), C("预期性")],
+        [C("2"), C("常住人口城镇化率"), C("%"), C("66.5"), C("75"), C("年均提高1.7个百分点"), C("预期性")],
+        [C("生态环境"), C("3"), C("森林覆盖率"), C("%"), C("38.71"), C("38.76"), C("--"), C("约束性")],
+    ]
+    d.table(
+        "某某区“十四五”时期经济社会发展主要指标",
+        header,
+        body,
+        [54, 36, 100, 40, 60, 60, 80, 48],
+        style="three-line",
+        row_height=30,
+    )
     d.paragraph(P)
     tables, cells = extract(tmp_path, d)
     t = tables.iloc[0]
@@ -149,7 +200,10 @@ def test_non_indicator_table_is_not_reported(tmp_path, style):
     d.heading("第一章 总体要求", 20)
     d.paragraph(P)
     header = [[C("项目名称"), C("建设地点"), C("建设内容"), C("牵头单位")]]
-    body = [[C("甲工程"), C("某镇"), C("新建道路"), C("交通局")], [C("乙工程"), C("某街道"), C("改造管网"), C("住建局")]]
+    body = [
+        [C("甲工程"), C("某镇"), C("新建道路"), C("交通局")],
+        [C("乙工程"), C("某街道"), C("改造管网"), C("住建局")],
+    ]
     d.table("重大项目表", header, body, [100, 80, 140, 80], style=style, row_height=30)
     tables, cells = extract(tmp_path, d)
     assert tables.empty and cells.empty

@@ -1,4 +1,5 @@
 """Text analytics: quantities, entities, terms, and canonical indicator keys."""
+
 import json
 import logging
 import re
@@ -6,10 +7,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import read
-from pipeline.crosswalk import match, normalise_name
-from pipeline.text import quantity_spans, run as text_run
+
+from pipeline.enrich.crosswalk import match, normalise_name
+from pipeline.enrich.text import quantity_spans
+from pipeline.enrich.text import run as text_run
 
 GOLD = json.loads((Path(__file__).parent / "data" / "entities_gold.json").read_text(encoding="utf-8"))
 PLAN = "jindong-2021"
@@ -50,12 +52,22 @@ def test_quantities_are_typed_in_base_units(fixture_out):
 
 
 def test_quantities_reuse_the_value_grammar():
-    paras = [{"para_no": 1, "text": "到 2025 年总投资约 5.6亿元，占地 45%以上，新建 3个项目，2020年完成。",
-              "chapter_no": 1, "section_no": 1, "page_start": 1}]
+    paras = [
+        {
+            "para_no": 1,
+            "text": "到 2025 年总投资约 5.6亿元，占地 45%以上，新建 3个项目，2020年完成。",
+            "chapter_no": 1,
+            "section_no": 1,
+            "page_start": 1,
+        }
+    ]
     _, _, q = text_run(paras, [], [], [], [])
     got = [(r["raw_text"], r["value"], r["comparator"], r["unit"], r["attribute"]) for r in q]
-    assert got == [("约 5.6亿元", 5.6, "~", "亿元", "总投资"), ("45%以上", 45, ">=", "%", "占地"),
-                   ("3个", 3, "=", "个", "新建")]
+    assert got == [
+        ("约 5.6亿元", 5.6, "~", "亿元", "总投资"),
+        ("45%以上", 45, ">=", "%", "占地"),
+        ("3个", 3, "=", "个", "新建"),
+    ]
     assert not [m for m, _, _ in quantity_spans("2020年完成，G60走廊，5G网络")]
 
 
@@ -81,7 +93,7 @@ def test_entity_offsets_point_at_the_text(fixture_out):
     sidebars = read(fixture_out, "sidebars", PLAN).set_index("sidebar_seq").text
     for r in ents.itertuples():
         text = paras[r.para_no] if r.source == "paragraph" else sidebars[r.sidebar_seq]
-        assert text[r.char_start:r.char_end] == r.text
+        assert text[r.char_start : r.char_end] == r.text
     frames = set(ents[ents.label == "FRAME"].text)
     assert {"四大战略", "三大产业布局", "十个赶超先行"} <= frames
     agencies = ents[(ents.source == "sidebar") & (ents.label == "ORG")].text
@@ -100,6 +112,7 @@ def test_terms(fixture_out):
 
 
 # ---------------------------------------------------------------- indicator keys
+
 
 @pytest.mark.parametrize("plan", ["jindong-2021", "jindong-2022-revision"])
 def test_every_indicator_has_a_key(fixture_out, plan):
@@ -125,10 +138,24 @@ def test_crosswalk_matching():
 
 
 def test_unmatched_indicator_names_are_reported(caplog):
-    from pipeline.values import run
-    cell = {"table_id": "t1", "row_no": 1, "category": None, "seq": "1", "name": "完全陌生的一个指标名称", "parent_name": None,
-            "unit": None, "column": "2025年目标", "column_no": 1, "column_role": "value", "raw_text": "5",
-            "merged": False, "page": 1, "bbox": [0, 0, 1, 1]}
+    from pipeline.enrich.values import run
+
+    cell = {
+        "table_id": "t1",
+        "row_no": 1,
+        "category": None,
+        "seq": "1",
+        "name": "完全陌生的一个指标名称",
+        "parent_name": None,
+        "unit": None,
+        "column": "2025年目标",
+        "column_no": 1,
+        "column_role": "value",
+        "raw_text": "5",
+        "merged": False,
+        "page": 1,
+        "bbox": [0, 0, 1, 1],
+    }
     with caplog.at_level(logging.WARNING):
         values, _ = run([cell], "plan")
     assert values[0]["indicator_key"] is None and "not in the crosswalk" in caplog.text

@@ -1,20 +1,22 @@
 """Small pure functions: ideograph unification, fake-bold doubles, numerals, labels, page numbers."""
+
 import pytest
 
-from pipeline.chars import dedupe_doubled, unify_ideographs
-from pipeline.layout import page_number_of
-from pipeline.numbering import cn_to_int, heading_label, item_label, sidebar_label
-from pipeline.structure import join_lines
+from pipeline.core.numbering import cn_to_int, heading_label, item_label, sidebar_label
+from pipeline.layout.layout import page_number_of
+from pipeline.pdf.chars import dedupe_doubled, unify_ideographs
+from pipeline.structure.structure import join_lines
 
 
 def test_unify_ideographs_maps_radicals_but_keeps_punctuation():
     assert unify_ideographs("第⼀章 ⼈⺠⻓⻛") == "第一章 人民长风"
-    assert unify_ideographs("（亿元），≧42％") == "（亿元），≧42％"     # full-width forms stay as printed
-    assert unify_ideographs("\uf900") == "豈"                           # a compatibility ideograph
+    assert unify_ideographs("（亿元），≧42％") == "（亿元），≧42％"  # full-width forms stay as printed
+    assert unify_ideographs("\uf900") == "豈"  # a compatibility ideograph
 
 
 def c(text, x, top=100.0, size=16.0):
-    from pipeline.model import Char
+    from pipeline.pdf.model import Char
+
     return Char(text, "SimSun", size, x, top, x + size, top + size, False)
 
 
@@ -25,7 +27,10 @@ def test_dedupe_doubled_keeps_one_copy_and_marks_it_bold():
     assert [x.bold for x in out] == [True, True, False]
 
 
-@pytest.mark.parametrize("s,n", [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("一百零五", 105), ("１２", 12), ("〇", 0)])
+@pytest.mark.parametrize(
+    "s,n",
+    [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("一百零五", 105), ("１２", 12), ("〇", 0)],
+)
 def test_cn_to_int(s, n):
     assert cn_to_int(s) == n
 
@@ -42,7 +47,9 @@ def test_labels():
     assert sidebar_label("专 栏 12 项目") == ("12", "项目")
 
 
-@pytest.mark.parametrize("text,num", [("4", 4), ("- 4 -", 4), ("— 4 —", 4), ("第 4 页", 4), ("第4页 共100页", 4), ("4 / 100", 4), ("iv", 4)])
+@pytest.mark.parametrize(
+    "text,num", [("4", 4), ("- 4 -", 4), ("— 4 —", 4), ("第 4 页", 4), ("第4页 共100页", 4), ("4 / 100", 4), ("iv", 4)]
+)
 def test_page_number_styles(text, num):
     assert page_number_of(text) == (num, True)
 

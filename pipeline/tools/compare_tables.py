@@ -9,6 +9,7 @@ subsequence, whitespace and NFKC ignored); a row is intact when all of them are.
 pipeline is also scored strictly (exact cell by cell, with category, 序号 and name, as
 ../shared/tools/score.py does).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import re
 import time
 from pathlib import Path
 
-from pipeline.changes import norm
+from pipeline.enrich.changes import norm
 
 
 def core(name: str) -> str:
@@ -46,7 +47,7 @@ def lenient_score(expected: dict, rows: list[list[str]]) -> tuple[int, int, int,
             for cand in normed:
                 for k, cell in enumerate(cand):
                     if key and key in cell:
-                        best = max(best, lcs(want, cand[k + 1:]))
+                        best = max(best, lcs(want, cand[k + 1 :]))
                         break
             cells_ok += best
             cells_all += len(want)
@@ -56,7 +57,10 @@ def lenient_score(expected: dict, rows: list[list[str]]) -> tuple[int, int, int,
 
 
 def ours(pdf: Path) -> tuple[list[list[str]], list[dict], list[dict], float]:
-    from pipeline import ingest, layout, tables
+    from pipeline.layout import layout
+    from pipeline.pdf import ingest
+    from pipeline.tables import tables
+
     t0 = time.perf_counter()
     lay = layout.run(ingest.run(pdf))
     tabs, cells = tables.run(lay)
@@ -69,6 +73,7 @@ def ours(pdf: Path) -> tuple[list[list[str]], list[dict], list[dict], float]:
 
 def plumber(pdf: Path) -> tuple[list[list[str]], float]:
     import pdfplumber
+
     t0 = time.perf_counter()
     rows = []
     with pdfplumber.open(pdf) as doc:
@@ -96,8 +101,13 @@ def strict_score(expected: dict, cells: list[dict], tables_by_title: dict) -> tu
         tid = tables_by_title.get(norm(table["title"]))
         mine = [c for c in cells if c["table_id"] == tid]
         for r in table["rows"]:
-            cand = [c for c in mine if norm(c["seq"]) == norm(r["seq"]) and core(c["name"]) == core(r["name"])
-                    and norm(c["category"]) == norm(r["category"])]
+            cand = [
+                c
+                for c in mine
+                if norm(c["seq"]) == norm(r["seq"])
+                and core(c["name"]) == core(r["name"])
+                and norm(c["category"]) == norm(r["category"])
+            ]
             rows = sorted({c["row_no"] for c in cand})
             vals = {norm(c["column"]): norm(c["raw_text"]) for c in cand if rows and c["row_no"] == rows[0]}
             for col in table["columns"]:

@@ -5,14 +5,15 @@ which year comes from its column's header words, never from the column's positio
 its unit from the row (unit column, or the name's trailing `（…）`) unless the cell
 prints its own `%` or `个百分点`.
 """
+
 from __future__ import annotations
 
 import logging
 import re
 from collections import defaultdict
 
-from .crosswalk import match as match_key
-from .grammar import canonical_unit, parse_value, to_base, unit_from_name
+from pipeline.enrich.crosswalk import match as match_key
+from pipeline.enrich.grammar import canonical_unit, parse_value, to_base, unit_from_name
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +64,36 @@ def cells_to_values(cells: list[dict]) -> list[dict]:
         unit_raw = c["unit"] or unit_from_name(c["name"])
         unit = p.unit or canonical_unit(unit_raw)
         base_value, base_unit = to_base(p.value, unit)
-        out.append({"table_id": c["table_id"], "row_no": c["row_no"], "category": c["category"], "seq": c["seq"],
-                    "indicator": c["name"], "parent_indicator": c["parent_name"],
-                    "indicator_key": keys[c["name"]][0], "indicator_key_match": keys[c["name"]][1], "column": c["column"],
-                    "column_no": c["column_no"], "measure": measure, "year": year, "value": p.value,
-                    "comparator": p.comparator, "is_cumulative": p.is_cumulative,
-                    "growth_type": growth_type_of(measure, p), "status_text": p.status_text,
-                    "unit_raw": unit_raw, "unit": unit, "base_value": base_value, "base_unit": base_unit,
-                    "attribute": attributes.get((c["table_id"], c["row_no"])), "raw_text": c["raw_text"],
-                    "parse_status": p.kind, "page": c["page"], "bbox": c["bbox"]})
+        out.append(
+            {
+                "table_id": c["table_id"],
+                "row_no": c["row_no"],
+                "category": c["category"],
+                "seq": c["seq"],
+                "indicator": c["name"],
+                "parent_indicator": c["parent_name"],
+                "indicator_key": keys[c["name"]][0],
+                "indicator_key_match": keys[c["name"]][1],
+                "column": c["column"],
+                "column_no": c["column_no"],
+                "measure": measure,
+                "year": year,
+                "value": p.value,
+                "comparator": p.comparator,
+                "is_cumulative": p.is_cumulative,
+                "growth_type": growth_type_of(measure, p),
+                "status_text": p.status_text,
+                "unit_raw": unit_raw,
+                "unit": unit,
+                "base_value": base_value,
+                "base_unit": base_unit,
+                "attribute": attributes.get((c["table_id"], c["row_no"])),
+                "raw_text": c["raw_text"],
+                "parse_status": p.kind,
+                "page": c["page"],
+                "bbox": c["bbox"],
+            }
+        )
     return out
 
 
@@ -95,8 +117,15 @@ def values_to_checks(values: list[dict]) -> list[dict]:
         if not targets or not growths:
             continue
         target = max(targets, key=lambda v: v["year"])
-        bases = [v for v in nums if v["measure"] in ("actual", "expected") and v["year"] and v["year"] < target["year"]
-                 and v["comparator"] == "=" and not v["is_cumulative"]]
+        bases = [
+            v
+            for v in nums
+            if v["measure"] in ("actual", "expected")
+            and v["year"]
+            and v["year"] < target["year"]
+            and v["comparator"] == "="
+            and not v["is_cumulative"]
+        ]
         if not bases:
             continue
         # a five-year plan's growth runs from the year before its first year: prefer target_year - 5
@@ -104,16 +133,29 @@ def values_to_checks(values: list[dict]) -> list[dict]:
         base = max(start or bases, key=lambda v: (v["year"], v["measure"] == "actual"))
         growth = growths[0]
         if growth["growth_type"] == "cumulative" and base["unit"] != "%":
-            continue   # a cumulative total of a flow is not a change of the level
+            continue  # a cumulative total of a flow is not a change of the level
         years = target["year"] - base["year"]
         value = implied(base["value"], growth["value"], growth["growth_type"], years)
         gap = (value - target["value"]) / abs(target["value"]) if target["value"] else 0.0
-        out.append({"table_id": tid, "row_no": row_no, "indicator": target["indicator"], "base_year": base["year"],
-                    "base_value": base["value"], "target_year": target["year"], "target_value": target["value"],
-                    "growth_text": growth["raw_text"], "growth_value": growth["value"],
-                    "growth_type": growth["growth_type"], "years": years, "implied_target": round(value, 6),
-                    "relative_gap": round(gap, 6), "agrees": abs(gap) <= AGREE_WITHIN,
-                    "comparators": ",".join(v["comparator"] for v in (base, target, growth))})
+        out.append(
+            {
+                "table_id": tid,
+                "row_no": row_no,
+                "indicator": target["indicator"],
+                "base_year": base["year"],
+                "base_value": base["value"],
+                "target_year": target["year"],
+                "target_value": target["value"],
+                "growth_text": growth["raw_text"],
+                "growth_value": growth["value"],
+                "growth_type": growth["growth_type"],
+                "years": years,
+                "implied_target": round(value, 6),
+                "relative_gap": round(gap, 6),
+                "agrees": abs(gap) <= AGREE_WITHIN,
+                "comparators": ",".join(v["comparator"] for v in (base, target, growth)),
+            }
+        )
     return out
 
 
@@ -125,11 +167,20 @@ def run(cells: list[dict], plan: str = "") -> tuple[list[dict], list[dict]]:
     if similar:
         log.info("%s: indicator keys by similarity: %s", plan, "; ".join(similar))
     if missing:
-        log.warning("%s: %d indicator(s) not in the crosswalk (%s), no key: %s", plan, len(missing),
-                    "pipeline/data/indicator_crosswalk.csv", "; ".join(missing))
+        log.warning(
+            "%s: %d indicator(s) not in the crosswalk (%s), no key: %s",
+            plan,
+            len(missing),
+            "pipeline/data/indicator_crosswalk.csv",
+            "; ".join(missing),
+        )
     unknown = [v for v in values if v["parse_status"] == "unknown"]
     if unknown:
         sample = ", ".join(repr(v["raw_text"]) for v in unknown[:5])
-        log.warning("%s: %d indicator cell(s) in a form the value grammar does not know, kept as text: %s",
-                    plan, len(unknown), sample)
+        log.warning(
+            "%s: %d indicator cell(s) in a form the value grammar does not know, kept as text: %s",
+            plan,
+            len(unknown),
+            sample,
+        )
     return values, values_to_checks(values)

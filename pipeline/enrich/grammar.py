@@ -14,6 +14,7 @@
 
 Anything else is `unknown`: the text is kept, the value left null, never guessed.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,15 +22,50 @@ import unicodedata
 from dataclasses import dataclass
 
 COMPARATOR_WORDS = [
-    ("不低于", ">="), ("不少于", ">="), ("至少", ">="), ("不高于", "<="), ("不超过", "<="), ("不多于", "<="),
-    ("大于", ">"), ("高于", ">"), ("超过", ">"), ("多于", ">"), ("小于", "<"), ("低于", "<"), ("少于", "<"),
-    ("约", "~"), ("达到", "="),
+    ("不低于", ">="),
+    ("不少于", ">="),
+    ("至少", ">="),
+    ("不高于", "<="),
+    ("不超过", "<="),
+    ("不多于", "<="),
+    ("大于", ">"),
+    ("高于", ">"),
+    ("超过", ">"),
+    ("多于", ">"),
+    ("小于", "<"),
+    ("低于", "<"),
+    ("少于", "<"),
+    ("约", "~"),
+    ("达到", "="),
 ]
-COMPARATOR_SIGNS = [(">=", ">="), ("<=", "<="), ("≧", ">="), ("≥", ">="), ("⩾", ">="), ("≦", "<="), ("≤", "<="),
-                    ("⩽", "<="), ("＞", ">"), (">", ">"), ("＜", "<"), ("<", "<"), ("~", "~"), ("～", "~"),
-                    ("≈", "~"), ("=", "="), ("＝", "=")]
-SUFFIXES = [("及以上", ">="), ("以上", ">="), ("及以下", "<="), ("以下", "<="), ("以内", "<="), ("左右", "~"),
-            ("内", "<=")]
+COMPARATOR_SIGNS = [
+    (">=", ">="),
+    ("<=", "<="),
+    ("≧", ">="),
+    ("≥", ">="),
+    ("⩾", ">="),
+    ("≦", "<="),
+    ("≤", "<="),
+    ("⩽", "<="),
+    ("＞", ">"),
+    (">", ">"),
+    ("＜", "<"),
+    ("<", "<"),
+    ("~", "~"),
+    ("～", "~"),
+    ("≈", "~"),
+    ("=", "="),
+    ("＝", "="),
+]
+SUFFIXES = [
+    ("及以上", ">="),
+    ("以上", ">="),
+    ("及以下", "<="),
+    ("以下", "<="),
+    ("以内", "<="),
+    ("左右", "~"),
+    ("内", "<="),
+]
 NO_VALUE = {"", "—", "--", "-", "－", "——", "―", "－－", "/", "／", "…", "……", "-—", "—-", "无", "/ "}
 
 _CMP = "|".join(re.escape(s) for s, _ in sorted(COMPARATOR_WORDS + COMPARATOR_SIGNS, key=lambda p: -len(p[0])))
@@ -43,7 +79,8 @@ VALUE = re.compile(
     r"(?P<close>[\]］】〕])?\s*"
     r"(?P<unit>%|％|‰|个百分点|百分点|pp)?\s*"
     r"(?P<close2>[\]］】〕])?\s*"
-    rf"(?P<suffix>{_SUF})?\s*$")
+    rf"(?P<suffix>{_SUF})?\s*$"
+)
 
 STATEMENT = re.compile(r"[\u4e00-\u9fff]{2,}")
 YEARS = re.compile(r"(19|20)\d\d\s*年")
@@ -51,12 +88,12 @@ YEARS = re.compile(r"(19|20)\d\d\s*年")
 
 @dataclass(frozen=True)
 class Parsed:
-    kind: str                  # number / statement / empty / unknown
+    kind: str  # number / statement / empty / unknown
     value: float | None = None
     comparator: str | None = None
     is_cumulative: bool = False
-    unit: str | None = None    # the unit printed in the cell itself: % or 个百分点
-    growth_word: str | None = None   # 年均 / 累计 / None, when the cell says so
+    unit: str | None = None  # the unit printed in the cell itself: % or 个百分点
+    growth_word: str | None = None  # 年均 / 累计 / None, when the cell says so
     status_text: str | None = None
 
 
@@ -93,8 +130,14 @@ def parse_value(text: str | None) -> Parsed:
         period = m.group("period")
         cumulative = bool(m.group("open")) or (period is not None and "累计" in period)
         growth_word = "累计" if period and "累计" in period else ("年均" if period in ("年均", "每年") else None)
-        return Parsed(kind="number", value=value, comparator=comparators[0] if comparators else "=",
-                      is_cumulative=cumulative, unit=unit, growth_word=growth_word)
+        return Parsed(
+            kind="number",
+            value=value,
+            comparator=comparators[0] if comparators else "=",
+            is_cumulative=cumulative,
+            unit=unit,
+            growth_word=growth_word,
+        )
     without_years = YEARS.sub("", raw)
     if STATEMENT.search(raw) and not re.search(r"\d", without_years):
         return Parsed(kind="statement", status_text=raw)
@@ -110,13 +153,59 @@ def _comparator(word: str) -> str:
 
 # ---------------------------------------------------------------- units
 
-MULTIPLIERS = [("百万", 1e6), ("千万", 1e7), ("十万", 1e5), ("万亿", 1e12), ("亿", 1e8), ("万", 1e4), ("千", 1e3), ("百", 1e2)]
-BASE_UNITS = ["美元", "人民币", "元", "人次", "人", "亩", "件", "斤", "公斤", "吨标准煤", "吨标煤", "吨", "户", "套", "个", "家",
-              "张", "床", "辆", "项", "座", "所", "册", "台", "千瓦时", "千瓦", "标箱", "平方米", "平方公里", "立方米", "公里",
-              "米", "公顷", "kWh", "kW"]
+MULTIPLIERS = [
+    ("百万", 1e6),
+    ("千万", 1e7),
+    ("十万", 1e5),
+    ("万亿", 1e12),
+    ("亿", 1e8),
+    ("万", 1e4),
+    ("千", 1e3),
+    ("百", 1e2),
+]
+BASE_UNITS = [
+    "美元",
+    "人民币",
+    "元",
+    "人次",
+    "人",
+    "亩",
+    "件",
+    "斤",
+    "公斤",
+    "吨标准煤",
+    "吨标煤",
+    "吨",
+    "户",
+    "套",
+    "个",
+    "家",
+    "张",
+    "床",
+    "辆",
+    "项",
+    "座",
+    "所",
+    "册",
+    "台",
+    "千瓦时",
+    "千瓦",
+    "标箱",
+    "平方米",
+    "平方公里",
+    "立方米",
+    "公里",
+    "米",
+    "公顷",
+    "kWh",
+    "kW",
+]
 UNITLESS = {"%", "‰", "个百分点", "年", "岁", "天", "小时", "分钟", "倍"}
-UNIT_LIKE = re.compile(r"^(?:[%％‰]|个百分点|(?:万|亿|千|百万|十万|千万)?(?:" + "|".join(map(re.escape, BASE_UNITS)) +
-                       r"|年|岁|天|小时|倍|微克|毫克|克|分贝|度|标准)[^，,。；]{0,10})$")
+UNIT_LIKE = re.compile(
+    r"^(?:[%％‰]|个百分点|(?:万|亿|千|百万|十万|千万)?(?:"
+    + "|".join(map(re.escape, BASE_UNITS))
+    + r"|年|岁|天|小时|倍|微克|毫克|克|分贝|度|标准)[^，,。；]{0,10})$"
+)
 
 
 def canonical_unit(unit: str | None) -> str | None:
@@ -139,8 +228,8 @@ def unit_from_name(name: str) -> str | None:
 
 def _split_multiplier(part: str) -> tuple[float, str]:
     for prefix, factor in MULTIPLIERS:
-        if part.startswith(prefix) and part[len(prefix):] in BASE_UNITS:
-            return factor, part[len(prefix):]
+        if part.startswith(prefix) and part[len(prefix) :] in BASE_UNITS:
+            return factor, part[len(prefix) :]
     return 1.0, part
 
 

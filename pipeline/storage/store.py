@@ -8,6 +8,7 @@ the old partitions untouched (the staging folder is discarded on the next run);
 one interrupted after it is rolled forward by `recover`. Readers never see hidden
 folders (pyarrow, DuckDB and Spark skip names starting with `.`).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schema import check_table
+from pipeline.storage.schema import check_table
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,9 @@ def partition_dir(out: Path, dataset: str, plan_id: str) -> Path:
     return Path(out) / dataset / f"plan_id={plan_id}"
 
 
-def write_plan(out: Path, plan_id: str, tables: dict[str, pa.Table], extra_files: dict[str, bytes] | None = None) -> None:
+def write_plan(
+    out: Path, plan_id: str, tables: dict[str, pa.Table], extra_files: dict[str, bytes] | None = None
+) -> None:
     """Replace `plan_id`'s partitions of the given datasets, all or nothing.
 
     `extra_files` maps a path relative to `out` (e.g. `.manifests/<plan>.json`) to bytes

@@ -6,19 +6,19 @@ allowed values, meaning) and the sort order that makes its output deterministic.
 value of the wrong type, a null where none is allowed or a value outside the
 vocabulary raises `SchemaError` naming the dataset and the column.
 """
+
 from __future__ import annotations
 
 import functools
-import os
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyarrow as pa
 
-from .errors import SchemaError
+from pipeline.core.resources import schema_dir
+from pipeline.errors import SchemaError
 
-SCHEMA_DIR = Path(os.environ.get("PIPELINE_SCHEMAS", Path(__file__).resolve().parent.parent / "schemas"))
+SCHEMA_DIR = schema_dir()
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -67,17 +67,28 @@ class Schema:
 def schema_from_toml(data: dict, source: str) -> Schema:
     try:
         columns = tuple(
-            Column(name=c["name"], type=c["type"], description=c.get("description", ""),
-                   nullable=c.get("nullable", True),
-                   enum=tuple(c["enum"]) if c.get("enum") else None)
-            for c in data["columns"])
+            Column(
+                name=c["name"],
+                type=c["type"],
+                description=c.get("description", ""),
+                nullable=c.get("nullable", True),
+                enum=tuple(c["enum"]) if c.get("enum") else None,
+            )
+            for c in data["columns"]
+        )
         for c in columns:
             if c.type not in ARROW_TYPES:
-                raise SchemaError(f"column {c.name!r} has unknown type {c.type!r}", file=source,
-                                  expected=", ".join(ARROW_TYPES))
-        return Schema(name=data["name"], grain=data.get("grain", ""), description=data.get("description", ""),
-                      columns=columns, order_by=tuple(data.get("order_by", ())),
-                      internal=bool(data.get("internal", False)))
+                raise SchemaError(
+                    f"column {c.name!r} has unknown type {c.type!r}", file=source, expected=", ".join(ARROW_TYPES)
+                )
+        return Schema(
+            name=data["name"],
+            grain=data.get("grain", ""),
+            description=data.get("description", ""),
+            columns=columns,
+            order_by=tuple(data.get("order_by", ())),
+            internal=bool(data.get("internal", False)),
+        )
     except KeyError as e:
         raise SchemaError(f"schema file lacks {e.args[0]!r}", file=source) from None
 
@@ -106,9 +117,11 @@ def rows_to_table(name: str, rows: list[dict]) -> pa.Table:
         if keys != set(wanted):
             missing = [c for c in wanted if c not in keys]
             extra = sorted(keys - set(wanted))
-            raise SchemaError(f"row {i} of {name!r} does not match its schema "
-                              f"(missing {missing}, unexpected {extra})", file=str(SCHEMA_DIR / f"{name}.toml"),
-                              expected=", ".join(wanted))
+            raise SchemaError(
+                f"row {i} of {name!r} does not match its schema (missing {missing}, unexpected {extra})",
+                file=str(SCHEMA_DIR / f"{name}.toml"),
+                expected=", ".join(wanted),
+            )
     if schema.order_by:
         rows = sorted(rows, key=lambda r: tuple(_sort_key(r[c]) for c in schema.order_by))
     arrays = []
@@ -141,8 +154,9 @@ def _column_array(dataset: str, col: Column, values: list) -> pa.Array:
     if col.enum is not None:
         bad = [v for v in values if v is not None and v not in col.enum]
         if bad:
-            raise SchemaError(f"{dataset}.{col.name} holds {bad[0]!r}, outside its vocabulary",
-                              expected=" / ".join(col.enum))
+            raise SchemaError(
+                f"{dataset}.{col.name} holds {bad[0]!r}, outside its vocabulary", expected=" / ".join(col.enum)
+            )
     if col.type == "bbox":
         for v in values:
             if v is not None and len(v) != 4:
@@ -159,8 +173,9 @@ def check_table(name: str, table: pa.Table) -> None:
     """Raise SchemaError unless `table` has exactly the declared schema (used on reads and before writes)."""
     want = load(name).arrow
     if not table.schema.equals(want, check_metadata=False):
-        raise SchemaError(f"dataset {name!r} does not match its declared schema",
-                          expected=str(want).replace("\n", "; "))
+        raise SchemaError(
+            f"dataset {name!r} does not match its declared schema", expected=str(want).replace("\n", "; ")
+        )
 
 
 def data_dictionary_markdown(include_internal: bool = False) -> str:
@@ -187,4 +202,4 @@ DICT_END = "<!-- data-dictionary:end -->"
 def splice_data_dictionary(readme: str) -> str:
     """Replace the README's data-dictionary block with one generated from schemas/."""
     start, end = readme.index(DICT_START), readme.index(DICT_END)
-    return readme[:start + len(DICT_START)] + "\n\n" + data_dictionary_markdown() + "\n" + readme[end:]
+    return readme[: start + len(DICT_START)] + "\n\n" + data_dictionary_markdown() + "\n" + readme[end:]

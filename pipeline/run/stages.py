@@ -4,6 +4,7 @@ A stage's fingerprint hashes the source of the modules it runs, the schemas of t
 it writes, and the fingerprints of the stages it reads from. A plan is redone stage by
 stage: only where its PDF's bytes, its registry row or a stage's fingerprint changed.
 """
+
 from __future__ import annotations
 
 import functools
@@ -11,9 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import SCHEMA_DIR
-
-PACKAGE = Path(__file__).resolve().parent
+from pipeline.core.resources import PACKAGE
+from pipeline.storage.schema import SCHEMA_DIR
 
 
 @dataclass(frozen=True)
@@ -23,23 +23,49 @@ class Stage:
     modules: tuple[str, ...]
     upstream: tuple[str, ...] = ()
     needs_layout: bool = False
-    data: tuple[str, ...] = ()          # data files under pipeline/ the stage reads
+    data: tuple[str, ...] = ()  # data files under pipeline/ the stage reads
 
 
 INGEST_MODULES = ("ingest", "chars", "model")
 LAYOUT_MODULES = INGEST_MODULES + ("layout",)
 
-STAGES: dict[str, Stage] = {s.name: s for s in [
-    Stage("structure", ("documents", "pages", "outline", "paragraphs", "sidebars", "sidebar_items", "links"),
-          LAYOUT_MODULES + ("numbering", "structure"), needs_layout=True),
-    Stage("tables", ("indicator_tables", "indicator_cells"),
-          LAYOUT_MODULES + ("numbering", "structure", "tables"), needs_layout=True),
-    Stage("values", ("indicator_values", "indicator_checks"), ("grammar", "values", "crosswalk"), upstream=("tables",),
-          data=("data/indicator_crosswalk.csv",)),
-    Stage("text", ("terms", "entities", "quantities"), ("text", "nlp", "grammar"), upstream=("structure", "tables"),
-          data=("data/domain_terms.txt", "data/stopwords.txt")),
-    Stage("changes", ("indicator_changes", "section_changes"), ("changes",), upstream=("structure", "tables", "values")),
-]}
+STAGES: dict[str, Stage] = {
+    s.name: s
+    for s in [
+        Stage(
+            "structure",
+            ("documents", "pages", "outline", "paragraphs", "sidebars", "sidebar_items", "links"),
+            LAYOUT_MODULES + ("numbering", "structure"),
+            needs_layout=True,
+        ),
+        Stage(
+            "tables",
+            ("indicator_tables", "indicator_cells"),
+            LAYOUT_MODULES + ("numbering", "structure", "tables"),
+            needs_layout=True,
+        ),
+        Stage(
+            "values",
+            ("indicator_values", "indicator_checks"),
+            ("grammar", "values", "crosswalk"),
+            upstream=("tables",),
+            data=("data/indicator_crosswalk.csv",),
+        ),
+        Stage(
+            "text",
+            ("terms", "entities", "quantities"),
+            ("text", "nlp", "grammar"),
+            upstream=("structure", "tables"),
+            data=("data/domain_terms.txt", "data/stopwords.txt"),
+        ),
+        Stage(
+            "changes",
+            ("indicator_changes", "section_changes"),
+            ("changes",),
+            upstream=("structure", "tables", "values"),
+        ),
+    ]
+}
 ORDER = list(STAGES)
 
 

@@ -1,4 +1,5 @@
 """Heading and item labels as plans print them, and Chinese numerals."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,8 @@ ITEM_LABELS = [
 ]
 
 SIDEBAR_LABEL = re.compile(
-    r"^专\s*栏\s*(?P<label>[0-9０-９]+(?:\s*[-－—–.．]\s*[0-9０-９]+)*|[一二三四五六七八九十]+)?\s*[:：]?\s*(?P<title>.*)$")
+    r"^专\s*栏\s*(?P<label>[0-9０-９]+(?:\s*[-－—–.．]\s*[0-9０-９]+)*|[一二三四五六七八九十]+)?\s*[:：]?\s*(?P<title>.*)$"
+)
 
 
 def cn_to_int(s: str) -> int | None:
@@ -61,7 +63,7 @@ def heading_label(text: str) -> tuple[str, str, int | None, str] | None:
     for kind, pat in HEADING_LABELS:
         m = pat.match(text)
         if m:
-            return kind, re.sub(r"\s+", "", m.group("label")), cn_to_int(m.group("n")), text[m.end():].strip()
+            return kind, re.sub(r"\s+", "", m.group("label")), cn_to_int(m.group("n")), text[m.end() :].strip()
     return None
 
 
@@ -70,7 +72,7 @@ def item_label(text: str) -> tuple[str, str, str] | None:
     for kind, pat in ITEM_LABELS:
         m = pat.match(text)
         if m:
-            return kind, re.sub(r"\s+", "", m.group("label")), text[m.end():]
+            return kind, re.sub(r"\s+", "", m.group("label")), text[m.end() :]
     return None
 
 

@@ -9,6 +9,7 @@ or copied PDF is not parsed again. With `jobs > 1`, pages are parsed in worker p
 plans and pages alike, and the rest runs in order in this process: the output is the
 same whatever the number of jobs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,16 +18,18 @@ import logging
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from . import __version__, cache, ingest, store
-from .errors import PipelineError
-from .registry import PlanJob
-from .schema import rows_to_table
-from .stages import ORDER, STAGES, downstream_closure, fingerprint
+from pipeline import __version__
+from pipeline.errors import PipelineError
+from pipeline.pdf import cache, ingest
+from pipeline.run.stages import ORDER, STAGES, downstream_closure, fingerprint
+from pipeline.storage import store
+from pipeline.storage.registry import PlanJob
+from pipeline.storage.schema import rows_to_table
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +39,9 @@ MANIFESTS = ".manifests"
 @dataclass
 class Result:
     plan_id: str
-    status: str                      # extracted / up to date / failed
+    status: str  # extracted / up to date / failed
     stages: list[str] = field(default_factory=list)
-    parsed: bool = False             # the PDF was parsed (not read from the cache)
+    parsed: bool = False  # the PDF was parsed (not read from the cache)
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     error: PipelineError | None = None
@@ -60,6 +63,7 @@ class StageTimer:
 
 
 # ---------------------------------------------------------------- manifests and staleness
+
 
 def manifest_path(out: Path, plan_id: str) -> Path:
     return Path(out) / MANIFESTS / f"{plan_id}.json"
@@ -98,6 +102,7 @@ def stale_stages(job: PlanJob, sha: str, out: Path, force: bool = False) -> set[
 
 # ---------------------------------------------------------------- parsing, in this process or in workers
 
+
 class Parser:
     """Parses PDFs page by page; with jobs > 1, in jobs - 1 worker processes and this one.
 
@@ -126,8 +131,10 @@ class Parser:
         count, metadata = ingest.document_info(path)
         size = max(4, -(-count // (self.jobs * 6)))
         chunks = [list(range(a, min(count, a + size - 1) + 1)) for a in range(1, count + 1, size)]
-        work = [(c, None if i % self.jobs == 0 else self.pool.submit(ingest.parse_chunk, str(path), c))
-                for i, c in enumerate(chunks)]
+        work = [
+            (c, None if i % self.jobs == 0 else self.pool.submit(ingest.parse_chunk, str(path), c))
+            for i, c in enumerate(chunks)
+        ]
         return count, metadata, work
 
     @staticmethod
@@ -147,16 +154,18 @@ class Parser:
 def _store_cache(out: Path, doc) -> None:
     try:
         cache.store(out, doc)
-    except Exception as e:   # the cache only saves time: a plan never fails for it
+    except Exception as e:  # the cache only saves time: a plan never fails for it
         log.warning("%s: parsed pages not cached (%s)", Path(doc.path).name, e)
 
 
 def _warm_up() -> None:
     import pyarrow as pa
-    pa.array([0.0])   # pyarrow imports pandas on its first conversion (~0.5 s)
+
+    pa.array([0.0])  # pyarrow imports pandas on its first conversion (~0.5 s)
 
 
 # ---------------------------------------------------------------- one plan
+
 
 def read_rows(out: Path, dataset: str, plan_id: str) -> list[dict]:
     t = store.read_partition(out, dataset, plan_id)
@@ -164,7 +173,10 @@ def read_rows(out: Path, dataset: str, plan_id: str) -> list[dict]:
 
 
 def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None, on_stage=None) -> Result:
-    from . import changes, layout, structure, tables, text, values
+    from pipeline.enrich import changes, text, values
+    from pipeline.layout import layout
+    from pipeline.structure import structure
+    from pipeline.tables import tables
 
     timer = StageTimer(on_stage)
     rows: dict[str, list[dict]] = {}
@@ -183,7 +195,7 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
                 doc = ingest.run(job.pdf, progress=tick, sha=sha, info=info)
             parsed = True
         ingest.check_text_layer(doc)
-        if parsed:   # written alongside the next stages (Parquet writing releases the GIL)
+        if parsed:  # written alongside the next stages (Parquet writing releases the GIL)
             caching = threading.Thread(target=_store_cache, args=(out, doc), daemon=True)
             caching.start()
         timer.stop()
@@ -194,9 +206,17 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
         if "structure" in stale:
             timer.start("structure")
             st = structure.run(lay, source_file=job.pdf.name, registry=dict(job.registry))
-            rows.update({"documents": [st.document], "pages": st.pages, "outline": st.outline,
-                         "paragraphs": st.paragraphs, "sidebars": st.sidebars, "sidebar_items": st.sidebar_items,
-                         "links": st.links})
+            rows.update(
+                {
+                    "documents": [st.document],
+                    "pages": st.pages,
+                    "outline": st.outline,
+                    "paragraphs": st.paragraphs,
+                    "sidebars": st.sidebars,
+                    "sidebar_items": st.sidebar_items,
+                    "links": st.links,
+                }
+            )
             timer.stop()
         if "tables" in stale:
             timer.start("tables")
@@ -219,8 +239,12 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
         titles = [document.get("region") or "", document.get("title") or ""]
         titles += [t["title"] or "" for t in get("indicator_tables")]
         rows["terms"], rows["entities"], rows["quantities"] = text.run(
-            get("paragraphs"), get("sidebars"), get("sidebar_items"),
-            list(dict.fromkeys(c["name"] for c in get("indicator_cells"))), titles)
+            get("paragraphs"),
+            get("sidebars"),
+            get("sidebar_items"),
+            list(dict.fromkeys(c["name"] for c in get("indicator_cells"))),
+            titles,
+        )
         timer.stop()
 
     base_fp = None
@@ -231,8 +255,12 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
             base_manifest = read_manifest(out, job.revision_of)
             base_fp = plan_fingerprint(base_manifest)
             if base_manifest is None:
-                log.warning("%s: revises %s, which is not extracted in %s: no changes recorded",
-                            job.plan_id, job.revision_of, out)
+                log.warning(
+                    "%s: revises %s, which is not extracted in %s: no changes recorded",
+                    job.plan_id,
+                    job.revision_of,
+                    out,
+                )
             else:
                 names = ("indicator_tables", "indicator_cells", "indicator_values", "outline", "paragraphs", "sidebars")
                 old = {n: read_rows(out, n, job.revision_of) for n in names}
@@ -247,21 +275,39 @@ def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None,
     if caching is not None:
         caching.join()
     datasets = {d: rows_to_table(d, rows[d]) for s in ORDER if s in stale for d in STAGES[s].datasets}
-    manifest = {"plan_id": job.plan_id, "source_file": job.pdf.name, "source_sha256": sha,
-                "registry": job.registry, "pipeline_version": __version__,
-                "stages": {s: fingerprint(s) for s in ORDER}, "changes_base": base_fp}
+    manifest = {
+        "plan_id": job.plan_id,
+        "source_file": job.pdf.name,
+        "source_sha256": sha,
+        "registry": job.registry,
+        "pipeline_version": __version__,
+        "stages": {s: fingerprint(s) for s in ORDER},
+        "changes_base": base_fp,
+    }
     files = {f"{MANIFESTS}/{job.plan_id}.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()}
     store.write_plan(out, job.plan_id, datasets, extra_files=files)
     timer.stop()
-    return Result(plan_id=job.plan_id, status="extracted", stages=[s for s in ORDER if s in stale], parsed=parsed,
-                  counts={n: t.num_rows for n, t in datasets.items()}, seconds=timer.seconds)
+    return Result(
+        plan_id=job.plan_id,
+        status="extracted",
+        stages=[s for s in ORDER if s in stale],
+        parsed=parsed,
+        counts={n: t.num_rows for n, t in datasets.items()},
+        seconds=timer.seconds,
+    )
 
 
 # ---------------------------------------------------------------- many plans
 
-def extract_plans(jobs: list[PlanJob], out: Path, n_jobs: int = 1, force: bool = False,
-                  on_stage: Callable[[PlanJob], Callable] | None = None,
-                  on_result: Callable[[PlanJob, Result], None] | None = None) -> list[Result]:
+
+def extract_plans(
+    jobs: list[PlanJob],
+    out: Path,
+    n_jobs: int = 1,
+    force: bool = False,
+    on_stage: Callable[[PlanJob], Callable] | None = None,
+    on_result: Callable[[PlanJob, Result], None] | None = None,
+) -> list[Result]:
     """Extract plans in order (a revision after the plan it revises); one failure does not stop the others."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -279,7 +325,7 @@ def extract_plans(jobs: list[PlanJob], out: Path, n_jobs: int = 1, force: bool =
             checked[job.plan_id] = e
     with Parser(n_jobs) as parser:
         submitted = {}
-        for job in jobs:   # start every parse the run will need, so workers stay busy
+        for job in jobs:  # start every parse the run will need, so workers stay busy
             c = checked[job.plan_id]
             if isinstance(c, tuple) and c[1] & {"structure", "tables"} and cache.load_meta(out, c[0]) is None:
                 try:
@@ -292,12 +338,13 @@ def extract_plans(jobs: list[PlanJob], out: Path, n_jobs: int = 1, force: bool =
                 if isinstance(c, PipelineError):
                     raise c
                 sha, _ = c
-                stale = stale_stages(job, sha, out, force)   # again: the plan it revises may have just changed
+                stale = stale_stages(job, sha, out, force)  # again: the plan it revises may have just changed
                 if not stale:
                     res = Result(plan_id=job.plan_id, status="up to date")
                 else:
-                    res = run_plan(job, out, sha, stale, submitted.get(job.plan_id),
-                                   on_stage(job) if on_stage else None)
+                    res = run_plan(
+                        job, out, sha, stale, submitted.get(job.plan_id), on_stage(job) if on_stage else None
+                    )
             except PipelineError as e:
                 res = Result(plan_id=job.plan_id, status="failed", error=e)
             results.append(res)

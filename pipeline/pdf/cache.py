@@ -4,6 +4,7 @@
 shading and links (schemas `_ingest_*`), written atomically; a change to the ingest code
 changes the folder name, so stale parses are never read.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from .model import Char, Fill, Link, PageData, ParsedPdf, Seg
-from .schema import check_table, columns_to_table
-from .stages import ingest_fingerprint
+from pipeline.pdf.model import Char, Fill, Link, PageData, ParsedPdf, Seg
+from pipeline.run.stages import ingest_fingerprint
+from pipeline.storage.schema import check_table, columns_to_table
 
 
 def cache_dir(out: Path, sha: str) -> Path:
@@ -32,8 +33,9 @@ def store(out: Path, doc: ParsedPdf) -> None:
     try:
         for name, table in to_tables(doc).items():
             pq.write_table(table, tmp / f"{name}.parquet")
-        (tmp / "meta.json").write_text(json.dumps({"page_count": doc.page_count, "metadata": doc.metadata},
-                                                  ensure_ascii=False))
+        (tmp / "meta.json").write_text(
+            json.dumps({"page_count": doc.page_count, "metadata": doc.metadata}, ensure_ascii=False)
+        )
         os.replace(tmp, target)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -70,34 +72,46 @@ def to_tables(doc: ParsedPdf) -> dict:
     char_cols = {"page": [n for n, _ in chars]}
     for k in ("text", "font", "size", "x0", "top", "x1", "bottom", "bold", "upright"):
         char_cols[k] = [getattr(ch, k) for _, ch in chars]
-    graphics = {"page": [n for n, _ in segs] + [n for n, _ in fills],
-                "kind": [s.orient for _, s in segs] + ["fill"] * len(fills),
-                "color": [None] * len(segs) + [f.color for _, f in fills]}
+    graphics = {
+        "page": [n for n, _ in segs] + [n for n, _ in fills],
+        "kind": [s.orient for _, s in segs] + ["fill"] * len(fills),
+        "color": [None] * len(segs) + [f.color for _, f in fills],
+    }
     for k in ("x0", "top", "x1", "bottom"):
         graphics[k] = [getattr(s, k) for _, s in segs] + [getattr(f, k) for _, f in fills]
     link_cols = {"page": [n for n, _ in links], "uri": [lk.uri for _, lk in links]}
     for k in ("x0", "top", "x1", "bottom"):
         link_cols[k] = [getattr(lk, k) for _, lk in links]
-    page_cols = {"page": [p.number for p in pages], "width": [p.width for p in pages],
-                 "height": [p.height for p in pages], "images": [p.images for p in pages]}
-    return {"_ingest_pages": columns_to_table("_ingest_pages", page_cols),
-            "_ingest_chars": columns_to_table("_ingest_chars", char_cols),
-            "_ingest_graphics": columns_to_table("_ingest_graphics", graphics),
-            "_ingest_links": columns_to_table("_ingest_links", link_cols)}
+    page_cols = {
+        "page": [p.number for p in pages],
+        "width": [p.width for p in pages],
+        "height": [p.height for p in pages],
+        "images": [p.images for p in pages],
+    }
+    return {
+        "_ingest_pages": columns_to_table("_ingest_pages", page_cols),
+        "_ingest_chars": columns_to_table("_ingest_chars", char_cols),
+        "_ingest_graphics": columns_to_table("_ingest_graphics", graphics),
+        "_ingest_links": columns_to_table("_ingest_links", link_cols),
+    }
 
 
 def from_tables(t: dict, path: str, sha: str, meta: dict) -> ParsedPdf:
     pages = {}
     p = t["_ingest_pages"]
     for i in range(len(p["page"])):
-        pages[p["page"][i]] = PageData(number=p["page"][i], width=p["width"][i], height=p["height"][i],
-                                       images=p["images"][i])
+        pages[p["page"][i]] = PageData(
+            number=p["page"][i], width=p["width"][i], height=p["height"][i], images=p["images"][i]
+        )
     c = t["_ingest_chars"]
     for pg, text, font, size, x0, top, x1, bottom, bold, upright in zip(
-            c["page"], c["text"], c["font"], c["size"], c["x0"], c["top"], c["x1"], c["bottom"], c["bold"], c["upright"]):
+        c["page"], c["text"], c["font"], c["size"], c["x0"], c["top"], c["x1"], c["bottom"], c["bold"], c["upright"]
+    ):
         pages[pg].chars.append(Char(text, font, size, x0, top, x1, bottom, bold, upright))
     g = t["_ingest_graphics"]
-    for pg, kind, x0, top, x1, bottom, color in zip(g["page"], g["kind"], g["x0"], g["top"], g["x1"], g["bottom"], g["color"]):
+    for pg, kind, x0, top, x1, bottom, color in zip(
+        g["page"], g["kind"], g["x0"], g["top"], g["x1"], g["bottom"], g["color"]
+    ):
         if kind == "fill":
             pages[pg].fills.append(Fill(x0, top, x1, bottom, color))
         else:
@@ -105,5 +119,10 @@ def from_tables(t: dict, path: str, sha: str, meta: dict) -> ParsedPdf:
     lk = t["_ingest_links"]
     for pg, uri, x0, top, x1, bottom in zip(lk["page"], lk["uri"], lk["x0"], lk["top"], lk["x1"], lk["bottom"]):
         pages[pg].links.append(Link(uri, x0, top, x1, bottom))
-    return ParsedPdf(path=path, sha256=sha, page_count=meta["page_count"], metadata=meta["metadata"],
-                     pages=[pages[k] for k in sorted(pages)])
+    return ParsedPdf(
+        path=path,
+        sha256=sha,
+        page_count=meta["page_count"],
+        metadata=meta["metadata"],
+        pages=[pages[k] for k in sorted(pages)],
+    )

@@ -6,25 +6,26 @@ lines, rectangles and curves; annotations). Characters come out cleaned: doubled
 ideographs mapped to unified ideographs. Bad input raises a `BadInputError`
 subclass naming the file and what was expected.
 """
+
 from __future__ import annotations
 
 import contextlib
 import gc
 import hashlib
 import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pdfplumber
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage, LTLine, LTRect
 
-from .chars import clean_font_name, dedupe_doubled, font_is_bold, unify_ideographs
-from .errors import EncryptedPdfError, NotAPdfError, NoTextLayerError, TruncatedPdfError
-from .model import Char, Fill, Link, PageData, ParsedPdf, Seg
+from pipeline.errors import EncryptedPdfError, NotAPdfError, NoTextLayerError, TruncatedPdfError
+from pipeline.pdf.chars import clean_font_name, dedupe_doubled, font_is_bold, unify_ideographs
+from pipeline.pdf.model import Char, Fill, Link, PageData, ParsedPdf, Seg
 
 log = logging.getLogger(__name__)
 
-THIN = 2.5          # a rectangle thinner than this (pt) is a ruling
+THIN = 2.5  # a rectangle thinner than this (pt) is a ruling
 MIN_TEXT_CHARS = 20  # fewer characters than this in the whole file: no text layer
 
 
@@ -47,8 +48,11 @@ def check_file(path: str | Path) -> None:
     if b"%PDF-" not in head:
         raise NotAPdfError("not a PDF file (no %PDF- header)", file=p.name, expected="a PDF exported from Word or WPS")
     if b"%%EOF" not in tail:
-        raise TruncatedPdfError("the PDF is truncated or damaged (no end-of-file marker)", file=p.name,
-                                expected="a complete PDF; download it again")
+        raise TruncatedPdfError(
+            "the PDF is truncated or damaged (no end-of-file marker)",
+            file=p.name,
+            expected="a complete PDF; download it again",
+        )
 
 
 def open_pdf(path: str | Path) -> pdfplumber.PDF:
@@ -67,13 +71,21 @@ def classify_open_error(e: BaseException, name: str) -> Exception:
     cur: BaseException | None = e
     while cur is not None and len(chain) < 5:
         chain.append(cur)
-        cur = cur.__cause__ or cur.__context__ or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
+        cur = (
+            cur.__cause__
+            or cur.__context__
+            or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
+        )
     names = " ".join(type(x).__name__ for x in chain) + " " + " ".join(str(x) for x in chain)
     if "Password" in names or "Encrypt" in names or "encrypt" in names:
-        return EncryptedPdfError("the PDF is encrypted and needs a password to open", file=name,
-                                 expected="an unencrypted PDF")
-    return TruncatedPdfError(f"the PDF cannot be parsed ({type(chain[-1]).__name__}); it may be truncated or damaged",
-                             file=name, expected="a complete, readable PDF")
+        return EncryptedPdfError(
+            "the PDF is encrypted and needs a password to open", file=name, expected="an unencrypted PDF"
+        )
+    return TruncatedPdfError(
+        f"the PDF cannot be parsed ({type(chain[-1]).__name__}); it may be truncated or damaged",
+        file=name,
+        expected="a complete, readable PDF",
+    )
 
 
 def document_info(path: str | Path) -> tuple[int, dict]:
@@ -88,8 +100,9 @@ def document_info(path: str | Path) -> tuple[int, dict]:
 _WORKER_PDFS: dict[str, object] = {}
 
 
-def parse_pages(path: str | Path, numbers: Iterable[int], progress: Callable[[int], None] | None = None,
-                keep_open: bool = False) -> list[PageData]:
+def parse_pages(
+    path: str | Path, numbers: Iterable[int], progress: Callable[[int], None] | None = None, keep_open: bool = False
+) -> list[PageData]:
     """Parse some pages (1-based) into cleaned page data.
 
     In worker processes (`keep_open`), the opened PDF is kept for the worker's next chunk of
@@ -147,31 +160,55 @@ def close_kept() -> None:
 
 
 def pack_page(p: PageData) -> tuple:
-    return (p.number, p.width, p.height, p.images,
-            [(c.text, c.font, c.size, c.x0, c.top, c.x1, c.bottom, c.bold, c.upright) for c in p.chars],
-            [(s.orient, s.x0, s.top, s.x1, s.bottom) for s in p.segs],
-            [(f.x0, f.top, f.x1, f.bottom, f.color) for f in p.fills],
-            [(lk.uri, lk.x0, lk.top, lk.x1, lk.bottom) for lk in p.links])
+    return (
+        p.number,
+        p.width,
+        p.height,
+        p.images,
+        [(c.text, c.font, c.size, c.x0, c.top, c.x1, c.bottom, c.bold, c.upright) for c in p.chars],
+        [(s.orient, s.x0, s.top, s.x1, s.bottom) for s in p.segs],
+        [(f.x0, f.top, f.x1, f.bottom, f.color) for f in p.fills],
+        [(lk.uri, lk.x0, lk.top, lk.x1, lk.bottom) for lk in p.links],
+    )
 
 
 def unpack_pages(packed: list[tuple]) -> list[PageData]:
     out = []
     for number, width, height, images, chars, segs, fills, links in packed:
-        out.append(PageData(number=number, width=width, height=height, images=images,
-                            chars=[Char(*c) for c in chars], segs=[Seg(*s) for s in segs],
-                            fills=[Fill(*f) for f in fills], links=[Link(*lk) for lk in links]))
+        out.append(
+            PageData(
+                number=number,
+                width=width,
+                height=height,
+                images=images,
+                chars=[Char(*c) for c in chars],
+                segs=[Seg(*s) for s in segs],
+                fills=[Fill(*f) for f in fills],
+                links=[Link(*lk) for lk in links],
+            )
+        )
     return out
 
 
-def run(path: str | Path, pages: Iterable[int] | None = None, progress: Callable[[int], None] | None = None,
-        sha: str | None = None, info: tuple[int, dict] | None = None) -> ParsedPdf:
+def run(
+    path: str | Path,
+    pages: Iterable[int] | None = None,
+    progress: Callable[[int], None] | None = None,
+    sha: str | None = None,
+    info: tuple[int, dict] | None = None,
+) -> ParsedPdf:
     """Parse a PDF (or some of its pages, 1-based) into cleaned page data; `info` is `document_info`, if known."""
     p = Path(path)
     check_file(p)
     count, metadata = info or document_info(p)
     wanted = list(pages) if pages is not None else list(range(1, count + 1))
-    return ParsedPdf(path=str(p), sha256=sha or file_sha256(p), page_count=count, metadata=metadata,
-                     pages=parse_pages(p, wanted, progress))
+    return ParsedPdf(
+        path=str(p),
+        sha256=sha or file_sha256(p),
+        page_count=count,
+        metadata=metadata,
+        pages=parse_pages(p, wanted, progress),
+    )
 
 
 def check_text_layer(doc: ParsedPdf) -> None:
@@ -223,18 +260,43 @@ def page_to_data(page) -> PageData:
     area = width * height
     for r in rects:
         x0, top, x1, bottom = box(r)
-        _rect_to_graphics({"x0": x0, "top": top, "x1": x1, "bottom": bottom, "fill": r.fill, "stroke": r.stroke,
-                           "non_stroking_color": r.non_stroking_color, "stroking_color": r.stroking_color}, data, area)
+        _rect_to_graphics(
+            {
+                "x0": x0,
+                "top": top,
+                "x1": x1,
+                "bottom": bottom,
+                "fill": r.fill,
+                "stroke": r.stroke,
+                "non_stroking_color": r.non_stroking_color,
+                "stroking_color": r.stroking_color,
+            },
+            data,
+            area,
+        )
     for c in curves:
         x0, top, x1, bottom = box(c)
-        _curve_to_graphics({"x0": x0, "top": top, "x1": x1, "bottom": bottom, "fill": c.fill, "stroke": c.stroke,
-                            "non_stroking_color": c.non_stroking_color, "stroking_color": c.stroking_color,
-                            "pts": c.pts}, data, area)
+        _curve_to_graphics(
+            {
+                "x0": x0,
+                "top": top,
+                "x1": x1,
+                "bottom": bottom,
+                "fill": c.fill,
+                "stroke": c.stroke,
+                "non_stroking_color": c.non_stroking_color,
+                "stroking_color": c.stroking_color,
+                "pts": c.pts,
+            },
+            data,
+            area,
+        )
     for h in page.hyperlinks:
         uri = h.get("uri")
         if uri:
-            data.links.append(Link(uri=str(uri), x0=float(h["x0"]), top=float(h["top"]),
-                                   x1=float(h["x1"]), bottom=float(h["bottom"])))
+            data.links.append(
+                Link(uri=str(uri), x0=float(h["x0"]), top=float(h["top"]), x1=float(h["x1"]), bottom=float(h["bottom"]))
+            )
     return data
 
 
@@ -299,8 +361,14 @@ def _rect_to_graphics(r: dict, data: PageData, page_area: float) -> None:
     if _visible(fill_color) and w * h < 0.9 * page_area:
         data.fills.append(Fill(x0, top, x1, bottom, _color_str(fill_color)))
     if _visible(stroke_color):
-        data.segs.extend([Seg("h", x0, top, x1, top), Seg("h", x0, bottom, x1, bottom),
-                          Seg("v", x0, top, x0, bottom), Seg("v", x1, top, x1, bottom)])
+        data.segs.extend(
+            [
+                Seg("h", x0, top, x1, top),
+                Seg("h", x0, bottom, x1, bottom),
+                Seg("v", x0, top, x0, bottom),
+                Seg("v", x1, top, x1, bottom),
+            ]
+        )
 
 
 def _curve_to_graphics(c: dict, data: PageData, page_area: float) -> None:
@@ -314,8 +382,14 @@ def _curve_to_graphics(c: dict, data: PageData, page_area: float) -> None:
         pts = c.get("pts") or []
         closed = len(pts) > 3 and abs(pts[0][0] - pts[-1][0]) < 3 and abs(pts[0][1] - pts[-1][1]) < 3
         if closed:  # a rounded or drawn frame: its bounding box is the box
-            data.segs.extend([Seg("h", x0, top, x1, top), Seg("h", x0, bottom, x1, bottom),
-                              Seg("v", x0, top, x0, bottom), Seg("v", x1, top, x1, bottom)])
+            data.segs.extend(
+                [
+                    Seg("h", x0, top, x1, top),
+                    Seg("h", x0, bottom, x1, bottom),
+                    Seg("v", x0, top, x0, bottom),
+                    Seg("v", x1, top, x1, bottom),
+                ]
+            )
 
 
 def _visible(color) -> bool:

@@ -4,6 +4,7 @@ Columns: file, plan_id, region, admin_level (province/city/county/district), per
 edition (a date), revision_of (a plan_id). Every column but `file` may be empty. Plans not
 listed get plan_id = file stem and nulls elsewhere.
 """
+
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RegistryError
+from pipeline.errors import RegistryError
 
 COLUMNS = ["file", "plan_id", "region", "admin_level", "period", "edition", "revision_of"]
 ADMIN_LEVELS = {"province", "city", "county", "district"}
@@ -38,20 +39,27 @@ def load(path: Path | None) -> dict[str, dict]:
         missing = [c for c in ("file",) if c not in (reader.fieldnames or [])]
         unknown = [c for c in (reader.fieldnames or []) if c not in COLUMNS]
         if missing or unknown:
-            raise RegistryError(f"columns {reader.fieldnames} do not match the registry", file=str(path),
-                                expected=", ".join(COLUMNS))
+            raise RegistryError(
+                f"columns {reader.fieldnames} do not match the registry", file=str(path), expected=", ".join(COLUMNS)
+            )
         for line, row in enumerate(reader, start=2):
             row = {c: (row.get(c) or "").strip() or None for c in COLUMNS}
             if not row["file"]:
                 raise RegistryError(f"line {line} has no file", file=str(path))
             if row["admin_level"] and row["admin_level"] not in ADMIN_LEVELS:
-                raise RegistryError(f"line {line}: admin_level {row['admin_level']!r}", file=str(path),
-                                    expected=" / ".join(sorted(ADMIN_LEVELS)))
+                raise RegistryError(
+                    f"line {line}: admin_level {row['admin_level']!r}",
+                    file=str(path),
+                    expected=" / ".join(sorted(ADMIN_LEVELS)),
+                )
             if row["period"] and not re.fullmatch(r"\d{4}-\d{4}", row["period"]):
                 raise RegistryError(f"line {line}: period {row['period']!r}", file=str(path), expected="YYYY-YYYY")
             if row["plan_id"] and not re.fullmatch(r"[\w.\-]+", row["plan_id"]):
-                raise RegistryError(f"line {line}: plan_id {row['plan_id']!r} is not a safe folder name",
-                                    file=str(path), expected="letters, digits, . _ -")
+                raise RegistryError(
+                    f"line {line}: plan_id {row['plan_id']!r} is not a safe folder name",
+                    file=str(path),
+                    expected="letters, digits, . _ -",
+                )
             rows[Path(row["file"]).name] = row
     return rows
 
@@ -65,8 +73,11 @@ def plan_jobs(pdfs: list[Path], registry: dict[str, dict], source: str = "plans.
         plan_id = row.get("plan_id") or Path(pdf).stem
         row["plan_id"] = plan_id
         if plan_id in seen:
-            raise RegistryError(f"{pdf} and {seen[plan_id]} would both be plan {plan_id!r}", file=source,
-                                expected="one file per plan_id")
+            raise RegistryError(
+                f"{pdf} and {seen[plan_id]} would both be plan {plan_id!r}",
+                file=source,
+                expected="one file per plan_id",
+            )
         seen[plan_id] = Path(pdf)
         jobs.append(PlanJob(pdf=Path(pdf), plan_id=plan_id, registry=row))
     return order_by_revision(jobs)

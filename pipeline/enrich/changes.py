@@ -5,6 +5,7 @@ compared after NFKC and whitespace removal, never by 序号 or row number: a row
 the middle renumbers those after it without changing them. Paragraphs are aligned in
 order within each section (difflib), sidebars matched by their label.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -62,14 +63,24 @@ def indicator_changes(old_tables, old_cells, old_values, new_tables, new_cells, 
     out = []
 
     def row(change, tid, base_tid, ref, col, old, new):
-        return {"revision_of": base_id, "table_id": tid, "base_table_id": base_tid, "category": ref["category"],
-                "indicator": ref["name"], "column": ref["column"], "change": change,
-                "old_raw_text": old["raw_text"] if old else None, "new_raw_text": new["raw_text"] if new else None,
-                "old_value": value_of.get(("old", old["table_id"], old["row_no"], col)) if old else None,
-                "new_value": value_of.get(("new", new["table_id"], new["row_no"], col)) if new else None,
-                "old_seq": old["seq"] if old else None, "new_seq": new["seq"] if new else None,
-                "old_row_no": old["row_no"] if old else None, "new_row_no": new["row_no"] if new else None,
-                "page": (new or old)["page"]}
+        return {
+            "revision_of": base_id,
+            "table_id": tid,
+            "base_table_id": base_tid,
+            "category": ref["category"],
+            "indicator": ref["name"],
+            "column": ref["column"],
+            "change": change,
+            "old_raw_text": old["raw_text"] if old else None,
+            "new_raw_text": new["raw_text"] if new else None,
+            "old_value": value_of.get(("old", old["table_id"], old["row_no"], col)) if old else None,
+            "new_value": value_of.get(("new", new["table_id"], new["row_no"], col)) if new else None,
+            "old_seq": old["seq"] if old else None,
+            "new_seq": new["seq"] if new else None,
+            "old_row_no": old["row_no"] if old else None,
+            "new_row_no": new["row_no"] if new else None,
+            "page": (new or old)["page"],
+        }
 
     for t in new_tables:
         tid = t["table_id"]
@@ -100,8 +111,17 @@ def indicator_changes(old_tables, old_cells, old_values, new_tables, new_cells, 
 
 
 def zero_counts() -> dict[str, int]:
-    return dict.fromkeys(("paragraphs_added", "paragraphs_removed", "paragraphs_changed", "sidebars_added",
-                          "sidebars_removed", "sidebars_changed"), 0)
+    return dict.fromkeys(
+        (
+            "paragraphs_added",
+            "paragraphs_removed",
+            "paragraphs_changed",
+            "sidebars_added",
+            "sidebars_removed",
+            "sidebars_changed",
+        ),
+        0,
+    )
 
 
 def section_titles(outline: list[dict]) -> dict[tuple, str]:
@@ -111,7 +131,9 @@ def section_titles(outline: list[dict]) -> dict[tuple, str]:
     return titles
 
 
-def section_changes(old_outline, old_paras, old_sidebars, new_outline, new_paras, new_sidebars, base_id: str) -> list[dict]:
+def section_changes(
+    old_outline, old_paras, old_sidebars, new_outline, new_paras, new_sidebars, base_id: str
+) -> list[dict]:
     # map old sections onto new ones by chapter number and title, falling back to the numbers
     old_titles, new_titles = section_titles(old_outline), section_titles(new_outline)
     by_title = {(k[0], norm(t)): k for k, t in old_titles.items()}
@@ -171,8 +193,16 @@ def section_changes(old_outline, old_paras, old_sidebars, new_outline, new_paras
 def run(base_id: str, old: dict[str, list[dict]], new: dict[str, list[dict]]) -> tuple[list[dict], list[dict]]:
     """`old`/`new`: datasets of the revised plan and of this one (indicator_tables, indicator_cells,
     indicator_values, outline, paragraphs, sidebars) as lists of rows."""
-    ind = indicator_changes(old["indicator_tables"], old["indicator_cells"], old["indicator_values"],
-                            new["indicator_tables"], new["indicator_cells"], new["indicator_values"], base_id)
-    sec = section_changes(old["outline"], old["paragraphs"], old["sidebars"], new["outline"], new["paragraphs"],
-                          new["sidebars"], base_id)
+    ind = indicator_changes(
+        old["indicator_tables"],
+        old["indicator_cells"],
+        old["indicator_values"],
+        new["indicator_tables"],
+        new["indicator_cells"],
+        new["indicator_values"],
+        base_id,
+    )
+    sec = section_changes(
+        old["outline"], old["paragraphs"], old["sidebars"], new["outline"], new["paragraphs"], new["sidebars"], base_id
+    )
     return ind, sec

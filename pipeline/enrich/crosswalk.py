@@ -7,6 +7,7 @@ two-level name (`主要污染物排放：化学需氧量` -> `化学需氧量`),
 close enough (difflib ratio >= 0.8, reported as `similar`); otherwise it has no key and is
 reported.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,9 +15,10 @@ import difflib
 import functools
 import re
 import unicodedata
-from pathlib import Path
 
-CROSSWALK = Path(__file__).resolve().parent / "data" / "indicator_crosswalk.csv"
+from pipeline.core.resources import data_file
+
+CROSSWALK = data_file("indicator_crosswalk.csv")
 SIMILAR = 0.8
 
 

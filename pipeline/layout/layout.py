@@ -11,6 +11,7 @@ Everything here is decided from geometry and typography, never from a plan's wor
 - captions: the line above a table (its title), the `注` lines below it, and a
   sidebar title printed above its box.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,12 +19,12 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from .model import Centered, Char, Fill, PageData, ParsedPdf, Seg, bbox_of
+from pipeline.pdf.model import Centered, Char, Fill, PageData, ParsedPdf, Seg, bbox_of
 
 log = logging.getLogger(__name__)
 
-TOL = 2.0            # pt: rulings closer than this touch
-MARGIN_ZONE = 0.12   # share of the page height at top and bottom where furniture lives
+TOL = 2.0  # pt: rulings closer than this touch
+MARGIN_ZONE = 0.12  # share of the page height at top and bottom where furniture lives
 
 PAGE_NUMBER = re.compile(
     r"^(?:(?P<a>\d{1,4})"
@@ -31,7 +32,8 @@ PAGE_NUMBER = re.compile(
     r"|第\s*(?P<c>\d{1,4})\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|(?P<d>\d{1,4})\s*/\s*\d{1,4}"
     r"|(?:page|Page|PAGE)\s*(?P<e>\d{1,4})"
-    r"|[-－–—―]*\s*(?P<r>[ivxlcdmIVXLCDM]{1,6})\s*[-－–—―]*)$")
+    r"|[-－–—―]*\s*(?P<r>[ivxlcdmIVXLCDM]{1,6})\s*[-－–—―]*)$"
+)
 
 
 @dataclass(slots=True)
@@ -54,7 +56,7 @@ class Line(Centered):
 class Region:
     page: int
     index: int
-    kind: str          # "box" (one column), "grid" (ruled table), "rules" (three-line table)
+    kind: str  # "box" (one column), "grid" (ruled table), "rules" (three-line table)
     x0: float
     top: float
     x1: float
@@ -64,8 +66,8 @@ class Region:
     frame: str = "border"
     chars: list[Char] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
-    caption: list[Line] = field(default_factory=list)   # title lines (table title, sidebar title above a box)
-    note: list[Line] = field(default_factory=list)      # 注 lines under a table
+    caption: list[Line] = field(default_factory=list)  # title lines (table title, sidebar title above a box)
+    note: list[Line] = field(default_factory=list)  # 注 lines under a table
 
 
 @dataclass(slots=True)
@@ -73,14 +75,14 @@ class PageLayout:
     number: int
     width: float
     height: float
-    lines: list[Line]          # every line outside regions, furniture included (see role)
+    lines: list[Line]  # every line outside regions, furniture included (see role)
     regions: list[Region]
     char_count: int
     printed_page: int | None = None
     printed_label: str | None = None
     header_text: str | None = None
     footer_text: str | None = None
-    left: float = 0.0          # text column of this page
+    left: float = 0.0  # text column of this page
     right: float = 0.0
 
     def body_lines(self) -> list[Line]:
@@ -97,6 +99,7 @@ class Layout:
 
 
 # ---------------------------------------------------------------- regions
+
 
 def _touch(a: Seg, b: Seg, tol: float = TOL) -> bool:
     if a.orient == b.orient == "h":
@@ -170,8 +173,20 @@ def page_regions(page: PageData) -> tuple[list[Region], list[Seg]]:
             loose.extend(s for s in segs if s.orient == "h")
             continue
         frame = "border+shading" if fills and segs else ("shading" if fills else "border")
-        regions.append(Region(page=page.number, index=len(regions), kind=kind, x0=bbox[0], top=bbox[1],
-                              x1=bbox[2], bottom=bbox[3], segs=segs, fills=fills, frame=frame))
+        regions.append(
+            Region(
+                page=page.number,
+                index=len(regions),
+                kind=kind,
+                x0=bbox[0],
+                top=bbox[1],
+                x1=bbox[2],
+                bottom=bbox[3],
+                segs=segs,
+                fills=fills,
+                frame=frame,
+            )
+        )
     return regions, loose
 
 
@@ -196,8 +211,19 @@ def rules_to_regions(loose: list[Seg], chars: list[Char], page: PageData, start:
         inside = [c for c in chars if x0 - 1 <= c.cx <= x1 + 1 and top < c.cy < bottom]
         if not inside or not looks_columnar(chars_to_lines(inside)):
             continue
-        out.append(Region(page=page.number, index=start + len(out), kind="rules", x0=x0, top=top, x1=x1,
-                          bottom=bottom, segs=group, frame="rules"))
+        out.append(
+            Region(
+                page=page.number,
+                index=start + len(out),
+                kind="rules",
+                x0=x0,
+                top=top,
+                x1=x1,
+                bottom=bottom,
+                segs=group,
+                frame="rules",
+            )
+        )
     return out
 
 
@@ -225,8 +251,14 @@ def split_on_gaps(chars: list[Char], factor: float = 1.5) -> list[list[Char]]:
 
 # ---------------------------------------------------------------- lines
 
+
 def _is_cjk(ch: str) -> bool:
-    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"
+    return (
+        "\u2e80" <= ch <= "\u9fff"
+        or "\uf900" <= ch <= "\ufaff"
+        or "\uff00" <= ch <= "\uffef"
+        or "\u3000" <= ch <= "\u303f"
+    )
 
 
 def chars_to_text(chars: list[Char]) -> str:
@@ -246,7 +278,7 @@ def chars_to_text(chars: list[Char]) -> str:
 def chars_to_lines(chars: list[Char], page: int = 0) -> list[Line]:
     """Group characters into lines by vertical overlap (half the smaller height), then order each line left to right."""
     groups: list[list[Char]] = []
-    bounds: list[list[float]] = []   # top, bottom, size of each open line
+    bounds: list[list[float]] = []  # top, bottom, size of each open line
     for c in sorted(chars, key=lambda c: (c.top + c.bottom, c.x0)):
         if not c.upright and c.text.isspace():
             continue
@@ -266,7 +298,7 @@ def chars_to_lines(chars: list[Char], page: int = 0) -> list[Line]:
                 placed = True
                 break
             if k == len(groups) - 1 and ctop > b[1]:
-                break   # below the last line: it cannot join an earlier one
+                break  # below the last line: it cannot join an earlier one
         if not placed:
             groups.append([c])
             bounds.append([ctop, cbottom, csize])
@@ -287,11 +319,22 @@ def make_line(chars: list[Char], page: int) -> Line:
     sizes = Counter(round(c.size * 2) / 2 for c in visible)
     bold = sum(c.bold for c in visible) >= 0.6 * len(visible)
     x0, top, x1, bottom = bbox_of(visible)
-    return Line(page=page, chars=chars, text=chars_to_text(chars), x0=x0, top=top, x1=x1, bottom=bottom,
-                size=sizes.most_common(1)[0][0], style=style, bold=bold)
+    return Line(
+        page=page,
+        chars=chars,
+        text=chars_to_text(chars),
+        x0=x0,
+        top=top,
+        x1=x1,
+        bottom=bottom,
+        size=sizes.most_common(1)[0][0],
+        style=style,
+        bold=bold,
+    )
 
 
 # ---------------------------------------------------------------- furniture
+
 
 def page_number_of(text: str) -> tuple[int | None, bool]:
     """(printed number, is a page-number line) for a margin line."""
@@ -376,6 +419,7 @@ def cluster(values: list[float], tol: float) -> list[list[float]]:
 
 # ---------------------------------------------------------------- body style and text column
 
+
 def body_style_of(pages: list[PageLayout]) -> tuple[tuple, float]:
     counts: Counter = Counter()
     for pg in pages:
@@ -425,13 +469,14 @@ def set_text_columns(pages: list[PageLayout], style: tuple) -> None:
         else:
             pg.left, pg.right = float(doc_left), doc_right
         # lines may start a little left of the edge (hanging punctuation, rounding)
-        pg.left = min(pg.left, min((ln.x0 for ln in pg.lines if ln.role == "body" and abs(ln.x0 - pg.left) < 2),
-                                   default=pg.left))
+        pg.left = min(
+            pg.left, min((ln.x0 for ln in pg.lines if ln.role == "body" and abs(ln.x0 - pg.left) < 2), default=pg.left)
+        )
 
 
 # ---------------------------------------------------------------- captions
 
-CAPTION_GAP = 2.6   # line pitches
+CAPTION_GAP = 2.6  # line pitches
 
 
 def mark_captions(pages: list[PageLayout], pitch: float, body_style: tuple) -> None:
@@ -445,8 +490,7 @@ def mark_captions(pages: list[PageLayout], pitch: float, body_style: tuple) -> N
                     cap = _caption_block(above, pg, body_style)
                 elif not above and i > 0:
                     prev_body = sorted(pages[i - 1].body_lines(), key=lambda ln: ln.top)
-                    prev_regions_below = [r for r in pages[i - 1].regions
-                                          if prev_body and r.top > prev_body[-1].bottom]
+                    prev_regions_below = [r for r in pages[i - 1].regions if prev_body and r.top > prev_body[-1].bottom]
                     cap = [] if prev_regions_below else _caption_block(prev_body, pages[i - 1], body_style)
                 else:
                     cap = []
@@ -455,7 +499,11 @@ def mark_captions(pages: list[PageLayout], pitch: float, body_style: tuple) -> N
                 reg.caption = cap
                 below = [ln for ln in body if ln.top >= reg.bottom - 1 and ln.role == "body"]
                 note = []
-                if below and below[0].top - reg.bottom < CAPTION_GAP * pitch and re.match(r"^\s*(注|说明|备注|资料来源|数据来源)", below[0].text):
+                if (
+                    below
+                    and below[0].top - reg.bottom < CAPTION_GAP * pitch
+                    and re.match(r"^\s*(注|说明|备注|资料来源|数据来源)", below[0].text)
+                ):
                     note = [below[0]]
                     for ln in below[1:]:
                         if ln.style == below[0].style and ln.top - note[-1].bottom < 0.8 * pitch:
@@ -468,7 +516,9 @@ def mark_captions(pages: list[PageLayout], pitch: float, body_style: tuple) -> N
             elif reg.kind == "box" and above and reg.top - above[-1].bottom < 1.2 * pitch:
                 last = above[-1]
                 centered = abs(last.cx - reg_center(reg)) < 0.08 * (reg.x1 - reg.x0)
-                if re.match(r"^\s*专\s*栏", last.text) or (centered and last.style != body_style and last.x1 - last.x0 < 0.8 * (reg.x1 - reg.x0)):
+                if re.match(r"^\s*专\s*栏", last.text) or (
+                    centered and last.style != body_style and last.x1 - last.x0 < 0.8 * (reg.x1 - reg.x0)
+                ):
                     last.role = "box_title"
                     reg.caption = [last]
 
@@ -489,7 +539,11 @@ def _caption_block(above: list[Line], pg: PageLayout, body_style: tuple) -> list
         return []
     block = [last]
     for ln in reversed(above[:-1]):
-        if ln.style == last.style and block[0].top - ln.bottom < 0.8 * ln.size and abs(ln.cx - last.cx) < 0.1 * (pg.right - pg.left):
+        if (
+            ln.style == last.style
+            and block[0].top - ln.bottom < 0.8 * ln.size
+            and abs(ln.cx - last.cx) < 0.1 * (pg.right - pg.left)
+        ):
             block.insert(0, ln)
         else:
             break
@@ -506,6 +560,7 @@ BANNER_LABEL = re.compile(r"^第\s*[零〇一二三四五六七八九十百两0-
 
 
 # ---------------------------------------------------------------- the stage
+
 
 def page_layout(page: PageData) -> PageLayout:
     regions, loose = page_regions(page)
@@ -542,8 +597,14 @@ def page_layout(page: PageData) -> PageLayout:
         for ln in reg.lines:
             ln.region = i
     lines = chars_to_lines(free, page.number)
-    return PageLayout(number=page.number, width=page.width, height=page.height, lines=lines, regions=regions,
-                      char_count=len(page.chars))
+    return PageLayout(
+        number=page.number,
+        width=page.width,
+        height=page.height,
+        lines=lines,
+        regions=regions,
+        char_count=len(page.chars),
+    )
 
 
 def run(pdf: ParsedPdf) -> Layout:

@@ -1,4 +1,5 @@
 """In-memory records handed between stages (their on-disk forms are declared in schemas/)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 
 class Centered:
     """Centre of anything with x0, top, x1, bottom."""
+
     __slots__ = ()
 
     @property
@@ -33,6 +35,7 @@ class Char(Centered):
 @dataclass(slots=True)
 class Seg:
     """A ruling: horizontal (`h`) or vertical (`v`) segment from a line, a thin rectangle or a box edge."""
+
     orient: str
     x0: float
     top: float
@@ -43,6 +46,7 @@ class Seg:
 @dataclass(slots=True)
 class Fill:
     """A filled, non-white rectangle (shading)."""
+
     x0: float
     top: float
     x1: float
@@ -82,5 +86,4 @@ class ParsedPdf:
 
 def bbox_of(items) -> tuple[float, float, float, float]:
     items = list(items)
-    return (min(i.x0 for i in items), min(i.top for i in items),
-            max(i.x1 for i in items), max(i.bottom for i in items))
+    return (min(i.x0 for i in items), min(i.top for i in items), max(i.x1 for i in items), max(i.bottom for i in items))

@@ -15,20 +15,23 @@ Pages are stitched: a repeated header is recognised and skipped, a merged cell l
 open at the foot of a page carries on into the next page, and the category and 序号
 are filled down onto rows whose merged cell was printed on an earlier page.
 """
+
 from __future__ import annotations
 
 import logging
 import re
 from dataclasses import dataclass
 
-from .layout import Layout, Region, chars_to_text, cluster, split_on_gaps
-from .model import Centered, Char, Seg
-from .structure import join_lines
+from pipeline.layout.layout import Layout, Region, chars_to_text, cluster, split_on_gaps
+from pipeline.pdf.model import Centered, Char, Seg
+from pipeline.structure.structure import join_lines
 
 log = logging.getLogger(__name__)
 
-HEADER_WORDS = re.compile(r"年|目标|预期|完成|增速|增长|增幅|指标|名称|序号|编号|类别|单位|属性|规划|情况|基[数期]|现状|"
-                          r"实际|累计|年均|平均|备注|领域|分类|类型|项目|数值|值|速|率|计划|预计|末|期")
+HEADER_WORDS = re.compile(
+    r"年|目标|预期|完成|增速|增长|增幅|指标|名称|序号|编号|类别|单位|属性|规划|情况|基[数期]|现状|"
+    r"实际|累计|年均|平均|备注|领域|分类|类型|项目|数值|值|速|率|计划|预计|末|期"
+)
 VALUE_LIKE = re.compile(r"^[\[［【(（]?\s*[-－—–+＋≥≧≤≦＞＜><~～约]*\s*\d[\d.,，]*\s*[%％]?\s*[\]］】)）]?$")
 YEAR = re.compile(r"(19|20)\d\d")
 MEASURE = re.compile(r"(19|20)\d\d|目标|预期|完成|增速|增长|增幅|基[数期]|现状|实际|年均|累计")
@@ -43,7 +46,7 @@ ROLE_PATTERNS = [
 ]
 
 
-OUTPUT_ROLES = ("value", "attribute", "remark")   # columns whose cells are output, one per row
+OUTPUT_ROLES = ("value", "attribute", "remark")  # columns whose cells are output, one per row
 
 
 @dataclass(eq=False)
@@ -68,12 +71,13 @@ class Col:
 @dataclass
 class PageTable:
     """One table region on one page, cut into rows (ys) and atomic columns (xs), its slots merged into cells."""
+
     reg: Region
     page: int
     columns: list[Col]
     xs: list[float]
     ys: list[float]
-    slots: dict                              # (row, atomic column) -> Cell
+    slots: dict  # (row, atomic column) -> Cell
     ruling: str = "grid"
 
     @property
@@ -82,6 +86,7 @@ class PageTable:
 
 
 # ---------------------------------------------------------------- geometry helpers
+
 
 def coverage(segs: list[Seg], orient: str, pos: float, a: float, b: float, tol: float = 2.0) -> float:
     """Share of [a, b] covered by rulings of `orient` lying at `pos`."""
@@ -138,9 +143,15 @@ def region_fragments(reg: Region) -> list[Frag]:
 
 def make_frag(chars: list[Char]) -> Frag:
     vis = [c for c in chars if not c.text.isspace()] or chars
-    return Frag(text=chars_to_text(chars), x0=min(c.x0 for c in vis), top=min(c.top for c in vis),
-                x1=max(c.x1 for c in vis), bottom=max(c.bottom for c in vis),
-                bold=sum(c.bold for c in vis) >= 0.6 * len(vis), size=max(c.size for c in vis))
+    return Frag(
+        text=chars_to_text(chars),
+        x0=min(c.x0 for c in vis),
+        top=min(c.top for c in vis),
+        x1=max(c.x1 for c in vis),
+        bottom=max(c.bottom for c in vis),
+        bold=sum(c.bold for c in vis) >= 0.6 * len(vis),
+        size=max(c.size for c in vis),
+    )
 
 
 def frag_lines(frags: list[Frag]) -> list[list[Frag]]:
@@ -155,6 +166,7 @@ def frag_lines(frags: list[Frag]) -> list[list[Frag]]:
 
 
 # ---------------------------------------------------------------- header
+
 
 def is_header_fragment(f: Frag) -> bool:
     t = re.sub(r"\s+", "", f.text)
@@ -187,8 +199,11 @@ def header_bottom(frags: list[Frag], reg: Region) -> float | None:
     lo = max(f.bottom for f in last) - 1
     hi = (min(f.top for f in nxt) + 1) if nxt else reg.bottom
     hsegs = [s for s in reg.segs if s.orient == "h"]
-    rules = [y for y in cluster_positions([s.top for s in hsegs if lo <= s.top <= hi])
-             if coverage(hsegs, "h", y, reg.x0, reg.x1) > 0.3]
+    rules = [
+        y
+        for y in cluster_positions([s.top for s in hsegs if lo <= s.top <= hi])
+        if coverage(hsegs, "h", y, reg.x0, reg.x1) > 0.3
+    ]
     if rules:
         return min(rules)
     return (lo + 1 + hi - 1) / 2 if nxt else None
@@ -205,7 +220,9 @@ class HCell:
 
 def grid_header_cells(frags: list[Frag], reg: Region, xs: list[float], hb: float) -> list[HCell]:
     """Header cells: atomic cells of the header area joined where no ruling parts them (never two texts side by side)."""
-    ys = cluster_positions([reg.top, hb] + [s.top for s in reg.segs if s.orient == "h" and reg.top + 2 < s.top < hb - 2])
+    ys = cluster_positions(
+        [reg.top, hb] + [s.top for s in reg.segs if s.orient == "h" and reg.top + 2 < s.top < hb - 2]
+    )
     slots = merge_slots(reg, xs, ys, frags, join_texts_down=True)
     cells = []
     for cell in {id(c): c for c in slots.values()}.values():
@@ -218,8 +235,17 @@ def header_columns(cells: list[HCell], hb: float) -> list[Col]:
     leaves = sorted((c for c in cells if abs(c.bottom - hb) < 2.5), key=lambda c: c.x0)
     cols = []
     for leaf in leaves:
-        above = sorted((c for c in cells if c is not leaf and c.bottom <= leaf.top + 2.5 and c.text
-                        and c.x0 - 2 <= (leaf.x0 + leaf.x1) / 2 <= c.x1 + 2), key=lambda c: c.top)
+        above = sorted(
+            (
+                c
+                for c in cells
+                if c is not leaf
+                and c.bottom <= leaf.top + 2.5
+                and c.text
+                and c.x0 - 2 <= (leaf.x0 + leaf.x1) / 2 <= c.x1 + 2
+            ),
+            key=lambda c: c.top,
+        )
         parts = [c.text for c in above] + ([leaf.text] if leaf.text else [])
         path = "/".join(re.sub(r"\s+", "", p) for p in parts if p)
         cols.append(Col(leaf.x0, leaf.x1, path, ""))
@@ -238,7 +264,7 @@ def assign_roles(cols: list[Col]) -> list[Col]:
                 c.role = role
                 break
     names = [c for c in cols if c.role == "name"]
-    if len(names) > 1:   # 一级指标 / 二级指标: the first is the category unless one is already named so
+    if len(names) > 1:  # 一级指标 / 二级指标: the first is the category unless one is already named so
         for c in names[:-1]:
             if not any(x.role == "category" for x in cols):
                 c.role = "category"
@@ -246,6 +272,7 @@ def assign_roles(cols: list[Col]) -> list[Col]:
 
 
 # ---------------------------------------------------------------- three-line tables
+
 
 def text_columns(frags: list[Frag], reg: Region) -> list[tuple[float, float]]:
     """Column bands from the alignment of text: x intervals covered by the fragments of multi-cell lines."""
@@ -278,6 +305,7 @@ def rules_header_columns(frags: list[Frag], bands: list[tuple[float, float]]) ->
 
 # ---------------------------------------------------------------- body
 
+
 def row_bounds(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ruled: bool) -> list[float]:
     """Logical row boundaries: rulings across the name column, or (three-line tables) the lines that
     start a row: a 序号, or values in two columns."""
@@ -306,7 +334,11 @@ def row_bounds(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ruled
     for prev, nxt in zip(anchors, anchors[1:]):
         gap_top = max(f.bottom for f in prev)
         # lines between two row starts belong to the row above (cells are top-aligned)
-        between = [ln for ln in lines if gap_top <= min(f.top for f in ln) and max(f.bottom for f in ln) <= min(f.top for f in nxt)]
+        between = [
+            ln
+            for ln in lines
+            if gap_top <= min(f.top for f in ln) and max(f.bottom for f in ln) <= min(f.top for f in nxt)
+        ]
         lo = max([gap_top] + [max(f.bottom for f in ln) for ln in between])
         bounds.append((lo + min(f.top for f in nxt)) / 2)
     bounds.append(bottom)
@@ -326,8 +358,14 @@ class Cell:
         return join_lines([f.text for f in sorted(self.frags, key=lambda f: (round(f.top), f.x0))])
 
 
-def merge_slots(reg: Region, xs: list[float], ys: list[float], frags: list[Frag], groups: list[str] | None = None,
-                join_texts_down: bool = False) -> dict[tuple[int, int], Cell]:
+def merge_slots(
+    reg: Region,
+    xs: list[float],
+    ys: list[float],
+    frags: list[Frag],
+    groups: list[str] | None = None,
+    join_texts_down: bool = False,
+) -> dict[tuple[int, int], Cell]:
     """Slots (row, atomic column) -> the merged cell covering each.
 
     `groups` names each atomic column's role: cells join across columns only within a role
@@ -339,7 +377,11 @@ def merge_slots(reg: Region, xs: list[float], ys: list[float], frags: list[Frag]
     slot_frags: dict[tuple[int, int], list[Frag]] = {}
     for f in frags:
         rows = [i for i in range(n_r) if ys[i] - 1 <= f.cy <= ys[i + 1] + 1][:1]
-        cols = [j for j in range(n_c) if min(f.x1, xs[j + 1]) - max(f.x0, xs[j]) > 0.25 * min(xs[j + 1] - xs[j], f.x1 - f.x0 + 1)]
+        cols = [
+            j
+            for j in range(n_c)
+            if min(f.x1, xs[j + 1]) - max(f.x0, xs[j]) > 0.25 * min(xs[j + 1] - xs[j], f.x1 - f.x0 + 1)
+        ]
         if not cols:
             cols = [j for j in range(n_c) if xs[j] <= f.cx <= xs[j + 1]][:1]
         for i in rows:
@@ -353,8 +395,11 @@ def merge_slots(reg: Region, xs: list[float], ys: list[float], frags: list[Frag]
         cur: Cell | None = None
         for i in range(n_r):
             fr = slot_frags.get((i, j), [])
-            joined = (cur is not None and coverage(hsegs, "h", ys[i], xs[j], xs[j + 1]) < 0.5
-                      and (join_texts_down or not (cur.frags and fr and not set(map(id, fr)) & set(map(id, cur.frags)))))
+            joined = (
+                cur is not None
+                and coverage(hsegs, "h", ys[i], xs[j], xs[j + 1]) < 0.5
+                and (join_texts_down or not (cur.frags and fr and not set(map(id, fr)) & set(map(id, cur.frags))))
+            )
             if joined:
                 cur.r1 = i
                 cur.frags.extend(f for f in fr if f not in cur.frags)
@@ -446,8 +491,9 @@ def page_table(reg: Region, prev: PageTable | None) -> PageTable | None:
         owner = next((c for c in cols if c.x0 - 2 <= mid <= c.x1 + 2), None)
         groups.append("value" if owner is None or owner.role in OUTPUT_ROLES else owner.role)
     slots = merge_slots(reg, xs, ys, [f for f in frags if f.cy > hb], groups)
-    return PageTable(reg=reg, page=reg.page, columns=cols, xs=xs, ys=ys, slots=slots,
-                     ruling="grid" if ruled else "three-line")
+    return PageTable(
+        reg=reg, page=reg.page, columns=cols, xs=xs, ys=ys, slots=slots, ruling="grid" if ruled else "three-line"
+    )
 
 
 def carried_over(prev: PageTable, pt: PageTable) -> dict[int, str]:
@@ -502,8 +548,12 @@ def page_rows(pt: PageTable, carried: dict[int, str]) -> list[dict]:
             text = sep.join(t for t, _ in parts)
             merged = any(m for _, m in parts)
             if cells:
-                bbox = [pt.xs[min(cl.c0 for cl in cells)], pt.ys[min(cl.r0 for cl in cells)],
-                        pt.xs[max(cl.c1 for cl in cells) + 1], pt.ys[max(cl.r1 for cl in cells) + 1]]
+                bbox = [
+                    pt.xs[min(cl.c0 for cl in cells)],
+                    pt.ys[min(cl.r0 for cl in cells)],
+                    pt.xs[max(cl.c1 for cl in cells) + 1],
+                    pt.ys[max(cl.r1 for cl in cells) + 1],
+                ]
             else:
                 bbox = [c.x0, pt.ys[i], c.x1, pt.ys[i + 1]]
             row[c.path] = (text, merged, bbox, [t for t, _ in parts])
@@ -513,6 +563,7 @@ def page_rows(pt: PageTable, carried: dict[int, str]) -> list[dict]:
 
 
 # ---------------------------------------------------------------- stitching and output
+
 
 def continues(prev: PageTable, nxt: PageTable, layout: Layout) -> bool:
     """The next page's table carries on the previous one: nothing between them, the same columns."""
@@ -592,13 +643,36 @@ def run(layout: Layout) -> tuple[list[dict], list[dict]]:
         for row_no, (pt, row) in enumerate(rows, 1):
             for k, c in enumerate(values, 1):
                 text, merged, bbox, _ = row[c.path]
-                cell_rows.append({"table_id": tid, "row_no": row_no, "category": row["_category"],
-                                  "seq": row["_seq"], "name": row["_name"], "parent_name": row["_parent"],
-                                  "unit": row["_unit"], "column": c.path, "column_no": k, "column_role": c.role,
-                                  "raw_text": text,
-                                  "merged": merged, "page": pt.page, "bbox": bbox})
-        table_rows.append({"table_id": tid, "title": title, "kind": table_kind(title or "", first.columns),
-                           "page_start": first.page, "page_end": last.page, "note": note,
-                           "columns": [c.path for c in values], "row_count": len(rows), "ruling": first.ruling,
-                           "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom]})
+                cell_rows.append(
+                    {
+                        "table_id": tid,
+                        "row_no": row_no,
+                        "category": row["_category"],
+                        "seq": row["_seq"],
+                        "name": row["_name"],
+                        "parent_name": row["_parent"],
+                        "unit": row["_unit"],
+                        "column": c.path,
+                        "column_no": k,
+                        "column_role": c.role,
+                        "raw_text": text,
+                        "merged": merged,
+                        "page": pt.page,
+                        "bbox": bbox,
+                    }
+                )
+        table_rows.append(
+            {
+                "table_id": tid,
+                "title": title,
+                "kind": table_kind(title or "", first.columns),
+                "page_start": first.page,
+                "page_end": last.page,
+                "note": note,
+                "columns": [c.path for c in values],
+                "row_count": len(rows),
+                "ruling": first.ruling,
+                "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom],
+            }
+        )
     return table_rows, cell_rows

@@ -8,6 +8,7 @@ a page break, a sidebar or a table between two lines does not end a paragraph.
 Sidebars are the boxes found by layout; a box that opens a page without a title,
 right after a box that closed the previous page, continues it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,11 +17,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .errors import NotAPlanError
-from .layout import Layout, Line, PageLayout, Region, char_style, chars_to_text
-from .model import bbox_of
-from .numbering import heading_label, item_label, sidebar_label
+from pipeline import __version__
+from pipeline.core.numbering import heading_label, item_label, sidebar_label
+from pipeline.errors import NotAPlanError
+from pipeline.layout.layout import Layout, Line, PageLayout, Region, char_style, chars_to_text
+from pipeline.pdf.model import bbox_of
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ TOC_LEADER = re.compile(r"(?:[.．·…‥⋯_\-—]{2,}|\s{2,})\s*\d{1,3}\s*$")
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def join_lines(texts: list[str]) -> str:
     """Join printed lines of one paragraph or cell: no separator, except a space between two Latin words."""
@@ -68,10 +70,11 @@ def emphasis_share(line: Line, body_style: tuple) -> float:
 
 # ---------------------------------------------------------------- page kinds and headings
 
+
 @dataclass
 class Heading:
-    level: str               # chapter / section
-    kind: str                # label kind
+    level: str  # chapter / section
+    kind: str  # label kind
     label: str
     number: int | None
     title: str
@@ -141,7 +144,7 @@ def find_headings(layout: Layout, toc_pages: set[int]) -> tuple[list[Heading], s
                 continue
         else:
             if kind == "part" and chapter_kind == "chapter":
-                for b in heading_block(pg, ln, layout):   # 第一篇 above the chapters: a heading, not a paragraph
+                for b in heading_block(pg, ln, layout):  # 第一篇 above the chapters: a heading, not a paragraph
                     b.role = "heading"
                     used.add(id(b))
             continue
@@ -152,8 +155,17 @@ def find_headings(layout: Layout, toc_pages: set[int]) -> tuple[list[Heading], s
         for b in block:
             used.add(id(b))
             b.role = "heading"
-        headings.append(Heading(level=level, kind=kind, label=label, number=number, title=title.rstrip("。"),
-                                lines=block, page=pg.number))
+        headings.append(
+            Heading(
+                level=level,
+                kind=kind,
+                label=label,
+                number=number,
+                title=title.rstrip("。"),
+                lines=block,
+                page=pg.number,
+            )
+        )
         if level == "chapter":
             last_chapter = number if number is not None else last_chapter + 1
             last_section = 0
@@ -167,10 +179,14 @@ def heading_block(pg: PageLayout, first: Line, layout: Layout) -> list[Line]:
     lines = sorted(pg.body_lines(), key=lambda ln: ln.top)
     i = lines.index(first)
     block = [first]
-    for ln in lines[i + 1:i + 3]:
+    for ln in lines[i + 1 : i + 3]:
         gap = ln.top - block[-1].bottom
-        if (ln.style == first.style and gap < 1.0 * first.size and heading_label(ln.text) is None
-                and emphasis_share(ln, layout.body_style) >= 0.8):
+        if (
+            ln.style == first.style
+            and gap < 1.0 * first.size
+            and heading_label(ln.text) is None
+            and emphasis_share(ln, layout.body_style) >= 0.8
+        ):
             block.append(ln)
         else:
             break
@@ -190,12 +206,15 @@ def classify_pages(layout: Layout, toc_pages: set[int], first_chapter_page: int)
             kinds[pg.number] = "toc"
             seen_toc = True
         else:
-            body_like = [ln for ln in content if ln.style == layout.body_style and ln.x1 - ln.x0 > 0.6 * (pg.right - pg.left)]
+            body_like = [
+                ln for ln in content if ln.style == layout.body_style and ln.x1 - ln.x0 > 0.6 * (pg.right - pg.left)
+            ]
             kinds[pg.number] = "front" if (len(body_like) >= 3 and (seen_toc or pg.number > 1)) else "cover"
     return kinds
 
 
 # ---------------------------------------------------------------- paragraphs
+
 
 @dataclass
 class Para:
@@ -205,27 +224,28 @@ class Para:
     section_no: int | None = None
 
 
-def starts_paragraph(line: Line, col: tuple[float, float], prev: Line | None, prev_col, pitch: float,
-                     interrupted: bool) -> bool:
+def starts_paragraph(
+    line: Line, col: tuple[float, float], prev: Line | None, prev_col, pitch: float, interrupted: bool
+) -> bool:
     if prev is None:
         return True
     left, right = col
     prev_short = prev.x1 < prev_col[1] - 1.5 * prev.size
     prev_ended = prev.text.rstrip().rstrip(CLOSERS)[-1:] in PARA_END
-    indented = line.x0 - left >= 1.2 * line.size              # first-line indent (or a centred line)
+    indented = line.x0 - left >= 1.2 * line.size  # first-line indent (or a centred line)
     if indented and item_label(line.text) is not None:
-        return True                                              # an indented numbered item
+        return True  # an indented numbered item
     if indented:
         # ... unless the line before ran to the margin in mid-sentence: the paragraph goes on
         return prev_short or prev_ended or abs(line.size - prev.size) > 1.5
     if prev_short and prev_ended:
-        return True                                              # the line before ended a sentence, short
+        return True  # the line before ended a sentence, short
     if (prev_short or prev_ended) and item_label(line.text) is not None:
-        return True                                              # a numbered or dashed item begins
+        return True  # a numbered or dashed item begins
     if abs(line.size - prev.size) > 1.5:
         return True
     if not interrupted and line.page == prev.page and line.top - prev.bottom > 1.1 * pitch:
-        return True                                              # extra space between paragraphs
+        return True  # extra space between paragraphs
     return False
 
 
@@ -262,6 +282,7 @@ def para_bbox(p: Para) -> list[float]:
 
 # ---------------------------------------------------------------- sidebars
 
+
 @dataclass
 class Sidebar:
     regions: list[Region]
@@ -291,8 +312,12 @@ def box_title(reg: Region, body_style: tuple) -> tuple[str | None, str | None, i
     if lab or centered:
         used = [first]
         for ln in lines[1:3]:
-            if (ln.style == first.style and abs(ln.cx - first.cx) < 0.08 * width and ln.top - used[-1].bottom < 0.8 * ln.size
-                    and item_label(ln.text) is None):
+            if (
+                ln.style == first.style
+                and abs(ln.cx - first.cx) < 0.08 * width
+                and ln.top - used[-1].bottom < 0.8 * ln.size
+                and item_label(ln.text) is None
+            ):
                 used.append(ln)
             else:
                 break
@@ -319,8 +344,9 @@ def column_left(lines: list[Line]) -> float:
     return min([left] + [ln.x0 for ln in lines if abs(ln.x0 - left) < 2])
 
 
-def lines_to_paragraphs(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
-                        breaks: set[int] | None = None) -> list[Para]:
+def lines_to_paragraphs(
+    lines: list[Line], cols: list[tuple[float, float]], pitch: float, breaks: set[int] | None = None
+) -> list[Para]:
     """Group lines (with their text column) into paragraphs; `breaks` marks indexes after an interruption."""
     paras: list[Para] = []
     prev, prev_col = None, None
@@ -341,7 +367,7 @@ def sidebar_items(paras: list[str], para_lines: list[list[Line]]) -> tuple[list[
     sidebar_agency = None
     starts = []
     pos = 0
-    for text in paras:            # where each paragraph starts in the sidebar's text ("\n"-joined)
+    for text in paras:  # where each paragraph starts in the sidebar's text ("\n"-joined)
         starts.append(pos)
         pos += len(text) + 1
     for i, (text, lines) in enumerate(zip(paras, para_lines)):
@@ -359,18 +385,39 @@ def sidebar_items(paras: list[str], para_lines: list[list[Line]]) -> tuple[list[
         if kind not in kinds:
             kinds.append(kind)
         heading, body, heading_only = split_item_heading(rest)
-        items.append({"item_label": label, "depth": kinds.index(kind) + 1, "heading": heading, "_body": body,
-                      "_heading_only": heading_only, "_open": True, "_extra": [],
-                      "page": lines[0].page, "bbox": list(bbox_of([lines[0]])),
-                      "char_start": starts[i], "char_end": starts[i] + len(text)})
+        items.append(
+            {
+                "item_label": label,
+                "depth": kinds.index(kind) + 1,
+                "heading": heading,
+                "_body": body,
+                "_heading_only": heading_only,
+                "_open": True,
+                "_extra": [],
+                "page": lines[0].page,
+                "bbox": list(bbox_of([lines[0]])),
+                "char_start": starts[i],
+                "char_end": starts[i] + len(text),
+            }
+        )
     out = []
     for i, it in enumerate(items, 1):
         text = "\n".join(t for t in [it["_body"]] + it["_extra"] if t)
         m = AGENCY.search(text)
-        out.append({"item_no": i, "item_label": it["item_label"], "depth": it["depth"], "heading": it["heading"],
-                    "text": text, "lead_agency": m.group("agency") if m else None,
-                    "char_start": it["char_start"], "char_end": it["char_end"],
-                    "page": it["page"], "bbox": it["bbox"]})
+        out.append(
+            {
+                "item_no": i,
+                "item_label": it["item_label"],
+                "depth": it["depth"],
+                "heading": it["heading"],
+                "text": text,
+                "lead_agency": m.group("agency") if m else None,
+                "char_start": it["char_start"],
+                "char_end": it["char_end"],
+                "page": it["page"],
+                "bbox": it["bbox"],
+            }
+        )
     return out, sidebar_agency
 
 
@@ -381,11 +428,12 @@ def split_item_heading(rest: str) -> tuple[str | None, str, bool]:
         return rest.rstrip("：:"), "", True
     m = re.match(r"^(?P<h>[^：:。；;，,]{2,30})[：:。]", rest)
     if m:
-        return m.group("h").strip(), rest[m.end():].strip(), False
+        return m.group("h").strip(), rest[m.end() :].strip(), False
     return None, rest, False
 
 
 # ---------------------------------------------------------------- the walk
+
 
 @dataclass
 class Structure:
@@ -405,8 +453,11 @@ def run(layout: Layout, source_file: str | None = None, registry: dict | None = 
     name = source_file or Path(layout.pdf.path).name
     chapters = [h for h in headings if h.level == "chapter"]
     if not chapters:
-        raise NotAPlanError("no chapter heading (第一章 or 一、 set apart from the body text) was found", file=name,
-                            expected="a development plan with numbered chapters")
+        raise NotAPlanError(
+            "no chapter heading (第一章 or 一、 set apart from the body text) was found",
+            file=name,
+            expected="a development plan with numbered chapters",
+        )
     page_kinds = classify_pages(layout, toc_pages, chapters[0].page)
     heading_at = {id(h.lines[0]): h for h in headings}
     pitch = layout.line_pitch
@@ -419,7 +470,7 @@ def run(layout: Layout, source_file: str | None = None, registry: dict | None = 
     last_page = None
     prev_line = prev_col = None
     interrupted = False
-    open_box: tuple[Sidebar, int] | None = None   # a sidebar whose box closed the previous page
+    open_box: tuple[Sidebar, int] | None = None  # a sidebar whose box closed the previous page
 
     def close(level_names):
         for lv in level_names:
@@ -431,7 +482,11 @@ def run(layout: Layout, source_file: str | None = None, registry: dict | None = 
         if page_kinds[pg.number] not in ("body", "front"):
             continue
         col = (pg.left, pg.right)
-        items = [(ln.top, 0, ln) for ln in pg.lines if ln.role in ("body", "heading", "table_title", "table_note", "box_title")]
+        items = [
+            (ln.top, 0, ln)
+            for ln in pg.lines
+            if ln.role in ("body", "heading", "table_title", "table_note", "box_title")
+        ]
         items += [(r.top, 1, r) for r in pg.regions]
         items.sort(key=lambda t: (t[0], t[1]))
         first_on_page = True
@@ -441,8 +496,13 @@ def run(layout: Layout, source_file: str | None = None, registry: dict | None = 
                 reg: Region = obj
                 label, title, used = box_title(reg, layout.body_style)
                 body_lines = reg.lines[used:]
-                if (first_on_page and open_box is not None and open_box[1] == pg.number - 1
-                        and label is None and title is None):
+                if (
+                    first_on_page
+                    and open_box is not None
+                    and open_box[1] == pg.number - 1
+                    and label is None
+                    and title is None
+                ):
                     sb = open_box[0]
                     sb.regions.append(reg)
                 else:
@@ -466,10 +526,16 @@ def run(layout: Layout, source_file: str | None = None, registry: dict | None = 
                 else:
                     close(["section"])
                     section_no = h.number
-                entry = {"level": h.level, "chapter_no": chapter_no,
-                         "section_no": section_no if h.level == "section" else None,
-                         "label": h.label, "title": h.title, "page_start": h.page, "page_end": h.page,
-                         "bbox": list(bbox_of(h.lines))}
+                entry = {
+                    "level": h.level,
+                    "chapter_no": chapter_no,
+                    "section_no": section_no if h.level == "section" else None,
+                    "label": h.label,
+                    "title": h.title,
+                    "page_start": h.page,
+                    "page_end": h.page,
+                    "bbox": list(bbox_of(h.lines)),
+                }
                 outline.append(entry)
                 open_entries[h.level] = entry
                 last_page = h.lines[-1].page
@@ -492,9 +558,18 @@ def run(layout: Layout, source_file: str | None = None, registry: dict | None = 
         text = para_text(p)
         if not text:
             continue
-        paragraph_rows.append({"para_no": len(paragraph_rows) + 1, "chapter_no": p.chapter_no, "section_no": p.section_no,
-                               "lead": para_lead(p), "text": text, "page_start": p.lines[0].page,
-                               "page_end": p.lines[-1].page, "bbox": para_bbox(p)})
+        paragraph_rows.append(
+            {
+                "para_no": len(paragraph_rows) + 1,
+                "chapter_no": p.chapter_no,
+                "section_no": p.section_no,
+                "lead": para_lead(p),
+                "text": text,
+                "page_start": p.lines[0].page,
+                "page_end": p.lines[-1].page,
+                "bbox": para_bbox(p),
+            }
+        )
 
     sidebar_rows, item_rows = [], []
     for seq, sb in enumerate(sidebars, 1):
@@ -507,28 +582,54 @@ def run(layout: Layout, source_file: str | None = None, registry: dict | None = 
         frames = {r.frame for r in sb.regions}
         frame = "border+shading" if "border+shading" in frames or {"border", "shading"} <= frames else sorted(frames)[0]
         first = sb.regions[0]
-        sidebar_rows.append({"sidebar_seq": seq, "sidebar_label": sb.label, "title": sb.title,
-                             "chapter_no": sb.chapter_no, "section_no": sb.section_no, "text": "\n".join(texts),
-                             "lead_agency": agency, "item_count": len(items), "frame": frame,
-                             "page_start": first.page, "page_end": sb.regions[-1].page,
-                             "bbox": [first.x0, first.top, first.x1, first.bottom]})
+        sidebar_rows.append(
+            {
+                "sidebar_seq": seq,
+                "sidebar_label": sb.label,
+                "title": sb.title,
+                "chapter_no": sb.chapter_no,
+                "section_no": sb.section_no,
+                "text": "\n".join(texts),
+                "lead_agency": agency,
+                "item_count": len(items),
+                "frame": frame,
+                "page_start": first.page,
+                "page_end": sb.regions[-1].page,
+                "bbox": [first.x0, first.top, first.x1, first.bottom],
+            }
+        )
 
     page_rows = [page_row(pg, page_kinds[pg.number]) for pg in layout.pages]
     link_rows = links_of(layout)
     document = document_row(layout, name, scheme, page_kinds, registry)
-    return Structure(outline=[{"outline_seq": i, **e} for i, e in enumerate(outline, 1)], paragraphs=paragraph_rows,
-                     sidebars=sidebar_rows, sidebar_items=item_rows, pages=page_rows, links=link_rows,
-                     document=document, page_kinds=page_kinds)
+    return Structure(
+        outline=[{"outline_seq": i, **e} for i, e in enumerate(outline, 1)],
+        paragraphs=paragraph_rows,
+        sidebars=sidebar_rows,
+        sidebar_items=item_rows,
+        pages=page_rows,
+        links=link_rows,
+        document=document,
+        page_kinds=page_kinds,
+    )
 
 
 def page_row(pg: PageLayout, kind: str) -> dict:
     lines = [ln for ln in pg.lines if ln.role not in ("page_number", "header", "footer")]
     lines += [ln for r in pg.regions for ln in r.lines]
     lines.sort(key=lambda ln: (round(ln.top), ln.x0))
-    return {"page": pg.number, "printed_page": pg.printed_page, "printed_page_label": pg.printed_label,
-            "width": round(pg.width, 2), "height": round(pg.height, 2), "kind": kind,
-            "header_text": pg.header_text, "footer_text": pg.footer_text, "char_count": pg.char_count,
-            "text": "\n".join(ln.text for ln in lines)}
+    return {
+        "page": pg.number,
+        "printed_page": pg.printed_page,
+        "printed_page_label": pg.printed_label,
+        "width": round(pg.width, 2),
+        "height": round(pg.height, 2),
+        "kind": kind,
+        "header_text": pg.header_text,
+        "footer_text": pg.footer_text,
+        "char_count": pg.char_count,
+        "text": "\n".join(ln.text for ln in lines),
+    }
 
 
 def links_of(layout: Layout) -> list[dict]:
@@ -537,8 +638,15 @@ def links_of(layout: Layout) -> list[dict]:
         for n, lk in enumerate(sorted(page.links, key=lambda l: (round(l.top), l.x0)), 1):
             under = [c for c in page.chars if lk.x0 - 1 <= c.cx <= lk.x1 + 1 and lk.top - 1 <= c.cy <= lk.bottom + 1]
             under.sort(key=lambda c: (round(c.top), c.x0))
-            rows.append({"page": page.number, "link_no": n, "text": chars_to_text(under), "uri": lk.uri,
-                         "bbox": [lk.x0, lk.top, lk.x1, lk.bottom]})
+            rows.append(
+                {
+                    "page": page.number,
+                    "link_no": n,
+                    "text": chars_to_text(under),
+                    "uri": lk.uri,
+                    "bbox": [lk.x0, lk.top, lk.x1, lk.bottom],
+                }
+            )
     return rows
 
 
@@ -560,9 +668,19 @@ def document_row(layout: Layout, name: str, scheme: str, page_kinds: dict[int, s
     if not title:
         title, source = Path(name).stem, "file_name"
     reg = registry or {}
-    return {"title": title, "title_source": source, "source_file": name, "source_sha256": layout.pdf.sha256,
-            "page_count": layout.pdf.page_count, "pipeline_version": __version__, "heading_scheme": scheme,
-            "front_matter_pages": sum(1 for k in page_kinds.values() if k in ("cover", "toc")),
-            "producer": layout.pdf.metadata.get("Producer"),
-            "region": reg.get("region"), "admin_level": reg.get("admin_level"), "period": reg.get("period"),
-            "edition": reg.get("edition"), "revision_of": reg.get("revision_of")}
+    return {
+        "title": title,
+        "title_source": source,
+        "source_file": name,
+        "source_sha256": layout.pdf.sha256,
+        "page_count": layout.pdf.page_count,
+        "pipeline_version": __version__,
+        "heading_scheme": scheme,
+        "front_matter_pages": sum(1 for k in page_kinds.values() if k in ("cover", "toc")),
+        "producer": layout.pdf.metadata.get("Producer"),
+        "region": reg.get("region"),
+        "admin_level": reg.get("admin_level"),
+        "period": reg.get("period"),
+        "edition": reg.get("edition"),
+        "revision_of": reg.get("revision_of"),
+    }
