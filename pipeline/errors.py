@@ -63,3 +63,9 @@ class RegistryError(PipelineError):
     """raw/plans.csv is malformed."""
 
     kind = "registry"
+
+
+class SettingsError(PipelineError):
+    """A settings file or value is not one the stages declare."""
+
+    kind = "settings"

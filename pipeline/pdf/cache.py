@@ -1,6 +1,6 @@
 """The ingest cache: parsed pages stored by the PDF's SHA-256, so a renamed, copied or unchanged PDF is not parsed again.
 
-`<out>/.cache/ingest/<sha256>.<ingest code fingerprint>/` holds the cleaned characters, rulings,
+`<out>/.cache/ingest/<sha256>.<key>/` (the key: the ingest stage's fingerprint) holds the cleaned characters, rulings,
 shading and links (schemas `_ingest_*`), written atomically; a change to the ingest code
 changes the folder name, so stale parses are never read.
 """
@@ -16,16 +16,15 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pipeline.pdf.model import Char, Fill, Link, PageData, ParsedPdf, Seg
-from pipeline.run.stages import ingest_fingerprint
 from pipeline.storage.schema import check_table, columns_to_table
 
 
-def cache_dir(out: Path, sha: str) -> Path:
-    return Path(out) / ".cache" / "ingest" / f"{sha}.{ingest_fingerprint()[:16]}"
+def cache_dir(out: Path, sha: str, key: str) -> Path:
+    return Path(out) / ".cache" / "ingest" / f"{sha}.{key[:16]}"
 
 
-def store(out: Path, doc: ParsedPdf) -> None:
-    target = cache_dir(out, doc.sha256)
+def store(out: Path, doc: ParsedPdf, key: str) -> None:
+    target = cache_dir(out, doc.sha256, key)
     if target.exists():
         return
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}"
@@ -45,13 +44,13 @@ def store(out: Path, doc: ParsedPdf) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def load_meta(out: Path, sha: str) -> dict | None:
-    p = cache_dir(out, sha) / "meta.json"
+def load_meta(out: Path, sha: str, key: str) -> dict | None:
+    p = cache_dir(out, sha, key) / "meta.json"
     return json.loads(p.read_text()) if p.exists() else None
 
 
-def load(out: Path, sha: str, path: str) -> ParsedPdf | None:
-    d = cache_dir(out, sha)
+def load(out: Path, sha: str, path: str, key: str) -> ParsedPdf | None:
+    d = cache_dir(out, sha, key)
     if not (d / "meta.json").exists():
         return None
     meta = json.loads((d / "meta.json").read_text())

@@ -22,11 +22,12 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
 from pipeline.pdf import cache, ingest
-from pipeline.run.stages import ORDER, STAGES, downstream_closure, fingerprint
+from pipeline.run.stages import PERSISTED, PRODUCER, STAGES, Rows, Stage, downstream_closure, fingerprint
 from pipeline.storage import store
 from pipeline.storage.registry import PlanJob
 from pipeline.storage.schema import rows_to_table
@@ -58,6 +59,13 @@ class StageTimer:
         self._name, self._t0 = name, time.perf_counter()
         return self.on_stage(name, total) if self.on_stage else (lambda n: None)
 
+    def restart(self, total: int) -> Callable[[int], None]:
+        """The running stage again, now with a known amount of work (pages), from the same start time."""
+        t0 = self._t0
+        tick = self.start(self._name, total)
+        self._t0 = t0
+        return tick
+
     def stop(self) -> None:
         self.seconds[self._name] = round(self.seconds.get(self._name, 0) + time.perf_counter() - self._t0, 4)
 
@@ -85,19 +93,33 @@ def plan_fingerprint(manifest: dict | None) -> str | None:
 
 
 def stale_stages(job: PlanJob, sha: str, out: Path, force: bool = False) -> set[str]:
+    """The persisted stages a plan must redo: all for a new or changed PDF, else those whose inputs changed."""
     m = read_manifest(out, job.plan_id)
     if force or m is None or m.get("source_sha256") != sha:
-        return set(ORDER)
-    stale = {s for s in ORDER if m.get("stages", {}).get(s) != fingerprint(s)}
+        return set(PERSISTED)
+    stale = {s for s in PERSISTED if m.get("stages", {}).get(s) != fingerprint(s)}
     if m.get("registry") != job.registry:
-        stale |= {"structure", "changes"}
-    for s in ORDER:
-        if any(not (store.partition_dir(out, d, job.plan_id) / store.PART).exists() for d in STAGES[s].datasets):
+        stale |= {s for s in PERSISTED if STAGES[s].uses_registry}
+    for s in PERSISTED:
+        if any(not (store.partition_dir(out, d, job.plan_id) / store.PART).exists() for d in STAGES[s].writes):
             stale.add(s)
-    base = plan_fingerprint(read_manifest(out, job.revision_of)) if job.revision_of else None
-    if m.get("changes_base") != base:
-        stale.add("changes")
+    if m.get("changes_base") != base_fingerprint(job, out):
+        stale |= {s for s in PERSISTED if STAGES[s].uses_base}
     return downstream_closure(stale)
+
+
+def base_fingerprint(job: PlanJob, out: Path) -> str | None:
+    """What the plan this one revises is, as extracted: its manifest's fingerprint (None: none, or not extracted)."""
+    return plan_fingerprint(read_manifest(out, job.revision_of)) if job.revision_of else None
+
+
+def needs_pdf(stale: set[str]) -> bool:
+    """Whether redoing these stages reads the PDF (some stage among them reads the parsed pages)."""
+    return any(_reads_pdf(STAGES[s]) for s in stale)
+
+
+def _reads_pdf(stage: Stage) -> bool:
+    return "pdf" in stage.writes or any(_reads_pdf(PRODUCER[r]) for r in stage.reads if not PRODUCER[r].persisted)
 
 
 # ---------------------------------------------------------------- parsing, in this process or in workers
@@ -151,9 +173,9 @@ class Parser:
         return ingest.ParsedPdf(path=str(path), sha256=sha, page_count=count, metadata=metadata, pages=pages)
 
 
-def _store_cache(out: Path, doc) -> None:
+def _store_cache(out: Path, doc: ingest.ParsedPdf, key: str) -> None:
     try:
-        cache.store(out, doc)
+        cache.store(out, doc, key)
     except Exception as e:  # the cache only saves time: a plan never fails for it
         log.warning("%s: parsed pages not cached (%s)", Path(doc.path).name, e)
 
@@ -167,133 +189,102 @@ def _warm_up() -> None:
 # ---------------------------------------------------------------- one plan
 
 
-def read_rows(out: Path, dataset: str, plan_id: str) -> list[dict]:
+def read_rows(out: Path, dataset: str, plan_id: str) -> Rows:
     t = store.read_partition(out, dataset, plan_id)
     return t.to_pylist() if t is not None else []
 
 
-def run_plan(job: PlanJob, out: Path, sha: str, stale: set[str], submitted=None, on_stage=None) -> Result:
-    from pipeline.enrich import changes, text, values
-    from pipeline.layout import layout
-    from pipeline.structure import structure
-    from pipeline.tables import tables
+class PlanRun:
+    """One plan's run: the artefacts and datasets produced so far, each made (or read back) on first use.
 
-    timer = StageTimer(on_stage)
-    rows: dict[str, list[dict]] = {}
-    parsed = False
-    caching = None
-    if stale & {"structure", "tables"}:
-        tick = timer.start("ingest", 1)
-        doc = cache.load(out, sha, str(job.pdf))
+    A persisted stage that is not stale is not run: what it wrote last time is read back when a
+    later stage asks for it. The PDF is parsed only when a stage to redo needs it."""
+
+    def __init__(
+        self, job: PlanJob, out: Path, sha: str, stale: set[str], submitted: Any = None, timer: StageTimer | None = None
+    ):
+        self.job, self.out, self.sha, self.stale, self.submitted = job, out, sha, stale, submitted
+        self.timer = timer or StageTimer()
+        self.values: dict[str, Any] = {}
+        self.parsed = False
+        self.caching: threading.Thread | None = None
+
+    def get(self, name: str) -> Any:
+        if name not in self.values:
+            stage = PRODUCER[name]
+            if stage.persisted and stage.name not in self.stale:
+                self.values[name] = read_rows(self.out, name, self.job.plan_id)
+            else:
+                self.run_stage(stage)
+        return self.values[name]
+
+    def run_stage(self, stage: Stage) -> None:
+        for r in stage.reads:  # inputs first, so each stage's time is its own
+            self.get(r)
+        self.timer.start(stage.name)
+        self.values.update(stage.run(self))
+        self.timer.stop()
+
+    def parse(self) -> ingest.ParsedPdf:
+        """The parsed PDF: from the ingest cache, the workers' chunks, or parsed here with page progress."""
+        key = fingerprint("ingest")
+        doc = cache.load(self.out, self.sha, str(self.job.pdf), key)
         if doc is None:
-            if submitted is not None:
-                doc = Parser.collect(job.pdf, sha, submitted, tick)
+            if self.submitted is not None:
+                doc = Parser.collect(self.job.pdf, self.sha, self.submitted, self.timer.restart(1))
             else:
-                info = ingest.document_info(job.pdf)
-                timer.stop()
-                tick = timer.start("ingest", info[0])
-                doc = ingest.run(job.pdf, progress=tick, sha=sha, info=info)
-            parsed = True
+                info = ingest.document_info(self.job.pdf)
+                doc = ingest.run(self.job.pdf, progress=self.timer.restart(info[0]), sha=self.sha, info=info)
+            self.parsed = True
         ingest.check_text_layer(doc)
-        if parsed:  # written alongside the next stages (Parquet writing releases the GIL)
-            caching = threading.Thread(target=_store_cache, args=(out, doc), daemon=True)
-            caching.start()
-        timer.stop()
+        if self.parsed:  # written alongside the next stages (Parquet writing releases the GIL)
+            self.caching = threading.Thread(target=_store_cache, args=(self.out, doc, key), daemon=True)
+            self.caching.start()
+        return doc
 
-        timer.start("layout")
-        lay = layout.run(doc)
-        timer.stop()
-        if "structure" in stale:
-            timer.start("structure")
-            st = structure.run(lay, source_file=job.pdf.name, registry=dict(job.registry))
-            rows.update(
-                {
-                    "documents": [st.document],
-                    "pages": st.pages,
-                    "outline": st.outline,
-                    "paragraphs": st.paragraphs,
-                    "sidebars": st.sidebars,
-                    "sidebar_items": st.sidebar_items,
-                    "links": st.links,
-                }
-            )
-            timer.stop()
-        if "tables" in stale:
-            timer.start("tables")
-            rows["indicator_tables"], rows["indicator_cells"] = tables.run(lay)
-            timer.stop()
+    def base(self, name: str) -> Rows | None:
+        base_id = self.job.revision_of
+        if not base_id or read_manifest(self.out, base_id) is None:
+            return None
+        return read_rows(self.out, name, base_id)
 
-    def get(dataset: str) -> list[dict]:
-        if dataset not in rows:
-            rows[dataset] = read_rows(out, dataset, job.plan_id)
-        return rows[dataset]
 
-    if "values" in stale:
-        timer.start("values")
-        rows["indicator_values"], rows["indicator_checks"] = values.run(get("indicator_cells"), job.plan_id)
-        timer.stop()
-
-    if "text" in stale:
-        timer.start("text")
-        document = (get("documents") or [{}])[0]
-        titles = [document.get("region") or "", document.get("title") or ""]
-        titles += [t["title"] or "" for t in get("indicator_tables")]
-        rows["terms"], rows["entities"], rows["quantities"] = text.run(
-            get("paragraphs"),
-            get("sidebars"),
-            get("sidebar_items"),
-            list(dict.fromkeys(c["name"] for c in get("indicator_cells"))),
-            titles,
-        )
-        timer.stop()
-
-    base_fp = None
-    if "changes" in stale:
-        timer.start("changes")
-        ind, sec = [], []
-        if job.revision_of:
-            base_manifest = read_manifest(out, job.revision_of)
-            base_fp = plan_fingerprint(base_manifest)
-            if base_manifest is None:
-                log.warning(
-                    "%s: revises %s, which is not extracted in %s: no changes recorded",
-                    job.plan_id,
-                    job.revision_of,
-                    out,
-                )
-            else:
-                names = ("indicator_tables", "indicator_cells", "indicator_values", "outline", "paragraphs", "sidebars")
-                old = {n: read_rows(out, n, job.revision_of) for n in names}
-                new = {n: get(n) for n in names}
-                ind, sec = changes.run(job.revision_of, old, new)
-        rows["indicator_changes"], rows["section_changes"] = ind, sec
-        timer.stop()
-    else:
-        base_fp = (read_manifest(out, job.plan_id) or {}).get("changes_base")
-
-    timer.start("write")
-    if caching is not None:
-        caching.join()
-    datasets = {d: rows_to_table(d, rows[d]) for s in ORDER if s in stale for d in STAGES[s].datasets}
+def run_plan(
+    job: PlanJob,
+    out: Path,
+    sha: str,
+    stale: set[str],
+    submitted: Any = None,
+    on_stage: Callable[[str, int], Callable[[int], None]] | None = None,
+) -> Result:
+    """Redo a plan's stale stages, in order, and commit their datasets with the plan's manifest."""
+    run = PlanRun(job, out, sha, stale, submitted, StageTimer(on_stage))
+    for stage in STAGES.values():
+        if stage.name in stale:
+            run.run_stage(stage)
+    run.timer.start("write")
+    if run.caching is not None:
+        run.caching.join()
+    datasets = {d: rows_to_table(d, run.values[d]) for s in PERSISTED if s in stale for d in STAGES[s].writes}
     manifest = {
         "plan_id": job.plan_id,
         "source_file": job.pdf.name,
         "source_sha256": sha,
         "registry": job.registry,
         "pipeline_version": __version__,
-        "stages": {s: fingerprint(s) for s in ORDER},
-        "changes_base": base_fp,
+        "stages": {s: fingerprint(s) for s in PERSISTED},
+        "changes_base": base_fingerprint(job, out),
     }
     files = {f"{MANIFESTS}/{job.plan_id}.json": json.dumps(manifest, ensure_ascii=False, indent=1).encode()}
     store.write_plan(out, job.plan_id, datasets, extra_files=files)
-    timer.stop()
+    run.timer.stop()
     return Result(
         plan_id=job.plan_id,
         status="extracted",
-        stages=[s for s in ORDER if s in stale],
-        parsed=parsed,
+        stages=[s for s in PERSISTED if s in stale],
+        parsed=run.parsed,
         counts={n: t.num_rows for n, t in datasets.items()},
-        seconds=timer.seconds,
+        seconds=run.timer.seconds,
     )
 
 
@@ -327,7 +318,7 @@ def extract_plans(
         submitted = {}
         for job in jobs:  # start every parse the run will need, so workers stay busy
             c = checked[job.plan_id]
-            if isinstance(c, tuple) and c[1] & {"structure", "tables"} and cache.load_meta(out, c[0]) is None:
+            if isinstance(c, tuple) and needs_pdf(c[1]) and cache.load_meta(out, c[0], fingerprint("ingest")) is None:
                 try:
                     submitted[job.plan_id] = parser.submit(job.pdf)
                 except PipelineError as e:
