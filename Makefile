@@ -3,7 +3,10 @@
 #
 #   make extract    set up .venv if needed, then extract every raw/*.pdf into extracted/
 #   make test       run the test suite
-#   make docs       regenerate the README's data dictionary from schemas/
+#   make test-quick the quick suite (no whole-corpus tests)
+#   make lint       ruff (lint and format) and mypy (strict)
+#   make docs       regenerate the README's data dictionary and settings table
+#   make corpus     regenerate the layout corpus under tests/corpus/variants (installs LibreOffice, Chromium)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -16,15 +19,18 @@ PDFS   := $(wildcard $(RAW)/*.pdf)
 REGISTRY := $(wildcard $(RAW)/plans.csv)
 # the code and schemas each dataset is produced by (pipeline/stages.py tells them apart per stage;
 # a rerun redoes, plan by plan, only the stages whose inputs changed)
-CODE   := $(wildcard pipeline/*.py) $(wildcard schemas/*.toml)
+CODE   := $(shell find pipeline -name '*.py' -o -path 'pipeline/data/*' -type f) $(wildcard schemas/*.toml)
 STAMP  := $(OUT)/.stamps/extract
 
-.PHONY: help setup extract test docs clean compare-tables bench
+.PHONY: help setup extract test test-quick lint docs corpus clean compare-tables bench
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make extract   set up and extract every raw/*.pdf into $(OUT)/ (JOBS=N for N workers)"
 	@echo "make test      run the tests"
+	@echo "make test-quick   the quick suite (pytest -m 'not corpus')"
+	@echo "make lint      ruff check, ruff format --check, mypy --strict"
+	@echo "make corpus    regenerate the layout corpus (tests/corpus/variants)"
 	@echo "make docs      regenerate the README data dictionary from schemas/"
 	@echo "make bench     time and memory per stage on the bundled plan (1 and 2 workers)"
 	@echo "make compare-tables   indicator tables: this pipeline vs pdfplumber vs camelot"
@@ -35,7 +41,7 @@ setup: $(READY)
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	@touch $@
 
 extract: $(STAMP)
@@ -49,6 +55,19 @@ $(STAMP): $(PDFS) $(REGISTRY) $(CODE) | $(READY)
 
 test: $(READY)
 	$(BIN)/python -m pytest -q
+
+test-quick: $(READY)
+	$(BIN)/python -m pytest -q -m "not corpus"
+
+lint: $(READY)
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+	$(BIN)/mypy
+
+# the layout corpus: plan pages rendered by LibreOffice, Chromium and reportlab, with their expected content
+corpus: $(READY)
+	bash tests/corpus/install.sh
+	$(BIN)/python tests/corpus/generate.py --out tests/corpus/variants
 
 docs: $(READY)
 	$(BIN)/python -m pipeline readme-docs README.md

@@ -5,9 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipeline import __version__
+from pipeline.errors import PipelineError
+
+if TYPE_CHECKING:
+    from pipeline.run.extract import Result
+    from pipeline.storage.registry import PlanJob
 
 log = logging.getLogger("pipeline")
 
@@ -76,7 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings and errors only")
     ex.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    ex.add_argument(
+        "--settings",
+        type=Path,
+        metavar="TOML",
+        help="thresholds for this corpus, overriding the defaults (see `python -m pipeline settings`)",
+    )
     sub.add_parser("schema-docs", help="print the data dictionary (Markdown) generated from schemas/")
+    st = sub.add_parser("settings", help="print every stage's settings (thresholds) with defaults, units and meaning")
+    st.add_argument("file", type=Path, nargs="?", help="a settings file: print the values it makes active")
     rd = sub.add_parser("readme-docs", help="rewrite the data dictionary inside a README from schemas/")
     rd.add_argument("readme", type=Path, nargs="?", default=Path("README.md"))
     return p
@@ -96,77 +111,62 @@ def default_registry(pdfs: list[Path]) -> Path | None:
     return None
 
 
-def run_extract(args) -> int:
-    from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
+class Progress:
+    """Progress bars per plan and stage (on stderr), and one log line per finished plan."""
 
-    from pipeline.errors import PipelineError
-    from pipeline.run.extract import extract_plans, prune
-    from pipeline.storage.registry import load, plan_jobs
+    def __init__(self, show: bool):
+        from tqdm import tqdm
 
-    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
-    try:
-        reg_path = args.registry or default_registry(args.pdfs)
-        jobs = plan_jobs(args.pdfs, load(reg_path), str(reg_path or "plans.csv"))
-    except PipelineError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    show = not args.quiet
-    bars: list = []
+        tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+        self.show = show
+        self.bars: list[Any] = []
 
-    def close_bars():
-        for b in bars:
+    def close_bars(self) -> None:
+        for b in self.bars:
             b.close()
-        bars.clear()
+        self.bars.clear()
 
-    def on_stage(job):
-        def start(name, total):
-            close_bars()
+    def on_stage(self, job: PlanJob) -> Callable[[str, int], Callable[[int], None]]:
+        def start(name: str, total: int) -> Callable[[int], None]:
+            from tqdm import tqdm
+
+            self.close_bars()
             bar = tqdm(
                 total=total,
                 desc=f"{job.plan_id}: {name}",
                 unit="page" if total > 1 else "stage",
-                disable=not show or None,
+                disable=not self.show or None,
                 leave=False,
                 file=sys.stderr,
             )
-            bars.append(bar)
-            return bar.update
+            self.bars.append(bar)
+
+            def tick(n: int) -> None:
+                bar.update(n)
+
+            return tick
 
         return start
 
-    def on_result(job, res):
-        close_bars()
+    def on_result(self, job: PlanJob, res: Result) -> None:
+        self.close_bars()
         if res.error is not None:
             print(f"error: {res.error}", file=sys.stderr)
         elif res.status == "up to date":
             log.info("%s: up to date", job.plan_id)
         else:
-            how = (
-                "parsed"
-                if res.parsed
-                else ("pages from the cache" if {"structure", "tables"} & set(res.stages) else "no PDF read")
-            )
-            log.info(
-                "%s: %s redone (%s) in %.1fs: %s",
-                job.plan_id,
-                ", ".join(res.stages),
-                how,
-                sum(res.seconds.values()),
-                ", ".join(f"{v} {k}" for k, v in res.counts.items()),
-            )
+            how = "parsed" if res.parsed else ("pages from the cache" if res.read_pages else "no PDF read")
+            counts = ", ".join(f"{v} {k}" for k, v in res.counts.items())
+            seconds = sum(res.seconds.values())
+            log.info("%s: %s redone (%s) in %.1fs: %s", job.plan_id, ", ".join(res.stages), how, seconds, counts)
 
-    with logging_redirect_tqdm():
-        results = extract_plans(
-            jobs, args.out, n_jobs=args.jobs, force=args.force, on_stage=on_stage, on_result=on_result
-        )
-    if args.prune:
-        for plan in prune(args.out, {j.plan_id for j in jobs}):
-            log.info("%s: its PDF is gone, its output removed", plan)
+
+def summarise(results: list[Result]) -> int:
+    """Log the batch's counts; the exit status: 1 when any plan failed."""
     failed = sum(r.status == "failed" for r in results)
-    parsed = sum(r.parsed for r in results)
     done = sum(r.status == "extracted" for r in results)
     fresh = sum(r.status == "up to date" for r in results)
+    parsed = sum(r.parsed for r in results)
     log.info(
         "%d plan(s): %d extracted, %d up to date, %d failed; %d PDF(s) parsed",
         len(results),
@@ -180,25 +180,77 @@ def run_extract(args) -> int:
     return 1 if failed else 0
 
 
+def run_extract(args: argparse.Namespace) -> int:
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from pipeline import settings
+    from pipeline.run.extract import extract_plans, prune
+    from pipeline.storage.registry import load, plan_jobs
+
+    try:
+        if args.settings is not None:
+            settings.load_file(args.settings)
+        reg_path = args.registry or default_registry(args.pdfs)
+        jobs = plan_jobs(args.pdfs, load(reg_path), str(reg_path or "plans.csv"))
+    except PipelineError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    progress = Progress(show=not args.quiet)
+    with logging_redirect_tqdm():
+        results = extract_plans(
+            jobs, args.out, n_jobs=args.jobs, force=args.force, on_stage=progress.on_stage, on_result=progress.on_result
+        )
+    if args.prune:
+        for plan in prune(args.out, {j.plan_id for j in jobs}):
+            log.info("%s: its PDF is gone, its output removed", plan)
+    return summarise(results)
+
+
+def run_schema_docs(args: argparse.Namespace) -> int:
+    from pipeline.storage.schema import data_dictionary_markdown
+
+    sys.stdout.write(data_dictionary_markdown())
+    return 0
+
+
+def run_settings(args: argparse.Namespace) -> int:
+    from pipeline import settings
+
+    try:
+        if args.file is not None:
+            settings.load_file(args.file)
+    except PipelineError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    sys.stdout.write(settings.settings_markdown(active=True))
+    return 0
+
+
+def run_readme_docs(args: argparse.Namespace) -> int:
+    from pipeline.settings import splice_settings
+    from pipeline.storage.schema import splice_data_dictionary
+
+    text = args.readme.read_text(encoding="utf-8")
+    args.readme.write_text(splice_settings(splice_data_dictionary(text)), encoding="utf-8")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "extract": run_extract,
+    "schema-docs": run_schema_docs,
+    "settings": run_settings,
+    "readme-docs": run_readme_docs,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    if args.command == "schema-docs":
-        from pipeline.storage.schema import data_dictionary_markdown
-
-        sys.stdout.write(data_dictionary_markdown())
-        return 0
-    if args.command == "readme-docs":
-        from pipeline.storage.schema import splice_data_dictionary
-
-        text = args.readme.read_text(encoding="utf-8")
-        args.readme.write_text(splice_data_dictionary(text), encoding="utf-8")
-        return 0
-    setup_logging(args.verbose, args.quiet)
-    return run_extract(args)
+    setup_logging(getattr(args, "verbose", False), getattr(args, "quiet", False))
+    return COMMANDS[args.command](args)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.errors import PipelineError
 from pipeline.pdf import cache, ingest
+from pipeline.pdf.model import PageData, ParsedPdf
 from pipeline.run.stages import PERSISTED, PRODUCER, STAGES, Rows, Stage, downstream_closure, fingerprint
 from pipeline.storage import store
 from pipeline.storage.registry import PlanJob
@@ -43,6 +44,7 @@ class Result:
     status: str  # extracted / up to date / failed
     stages: list[str] = field(default_factory=list)
     parsed: bool = False  # the PDF was parsed (not read from the cache)
+    read_pages: bool = False  # parsed pages were used (parsed, or read from the cache)
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     error: PipelineError | None = None
@@ -77,15 +79,16 @@ def manifest_path(out: Path, plan_id: str) -> Path:
     return Path(out) / MANIFESTS / f"{plan_id}.json"
 
 
-def read_manifest(out: Path, plan_id: str) -> dict | None:
+def read_manifest(out: Path, plan_id: str) -> dict[str, Any] | None:
     p = manifest_path(out, plan_id)
     try:
-        return json.loads(p.read_text())
+        data = json.loads(p.read_text())
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
 
 
-def plan_fingerprint(manifest: dict | None) -> str | None:
+def plan_fingerprint(manifest: dict[str, Any] | None) -> str | None:
     if not manifest:
         return None
     key = {"sha": manifest.get("source_sha256"), "stages": manifest.get("stages"), "registry": manifest.get("registry")}
@@ -125,6 +128,15 @@ def _reads_pdf(stage: Stage) -> bool:
 # ---------------------------------------------------------------- parsing, in this process or in workers
 
 
+@dataclass
+class Submitted:
+    """A PDF whose pages are being parsed: its page count, metadata and chunks (None: parsed here)."""
+
+    count: int
+    metadata: dict[str, Any]
+    work: list[tuple[list[int], Future[list[tuple[Any, ...]]] | None]]
+
+
 class Parser:
     """Parses PDFs page by page; with jobs > 1, in jobs - 1 worker processes and this one.
 
@@ -135,14 +147,14 @@ class Parser:
         self.jobs = max(1, jobs)
         self.pool: ProcessPoolExecutor | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> Parser:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def submit(self, path: Path):
+    def submit(self, path: Path) -> Submitted | None:
         """Start parsing in workers; None when parsing will happen in this process alone."""
         if self.jobs == 1:
             return None
@@ -157,23 +169,24 @@ class Parser:
             (c, None if i % self.jobs == 0 else self.pool.submit(ingest.parse_chunk, str(path), c))
             for i, c in enumerate(chunks)
         ]
-        return count, metadata, work
+        return Submitted(count, metadata, work)
 
     @staticmethod
-    def collect(path: Path, sha: str, submitted, tick: Callable[[int], None]):
-        count, metadata, work = submitted
-        pages = []
-        for numbers, fut in work:
+    def collect(path: Path, sha: str, submitted: Submitted, tick: Callable[[int], None]) -> ParsedPdf:
+        pages: list[PageData] = []
+        for numbers, fut in submitted.work:
             if fut is None:
                 pages.extend(ingest.parse_pages(path, numbers, keep_open=True))
             else:
                 pages.extend(ingest.unpack_pages(fut.result()))
             tick(len(numbers))
         ingest.close_kept()
-        return ingest.ParsedPdf(path=str(path), sha256=sha, page_count=count, metadata=metadata, pages=pages)
+        return ParsedPdf(
+            path=str(path), sha256=sha, page_count=submitted.count, metadata=submitted.metadata, pages=pages
+        )
 
 
-def _store_cache(out: Path, doc: ingest.ParsedPdf, key: str) -> None:
+def _store_cache(out: Path, doc: ParsedPdf, key: str) -> None:
     try:
         cache.store(out, doc, key)
     except Exception as e:  # the cache only saves time: a plan never fails for it
@@ -225,7 +238,7 @@ class PlanRun:
         self.values.update(stage.run(self))
         self.timer.stop()
 
-    def parse(self) -> ingest.ParsedPdf:
+    def parse(self) -> ParsedPdf:
         """The parsed PDF: from the ingest cache, the workers' chunks, or parsed here with page progress."""
         key = fingerprint("ingest")
         doc = cache.load(self.out, self.sha, str(self.job.pdf), key)
@@ -255,7 +268,7 @@ def run_plan(
     sha: str,
     stale: set[str],
     submitted: Any = None,
-    on_stage: Callable[[str, int], Callable[[int], None]] | None = None,
+    on_stage: OnStage | None = None,
 ) -> Result:
     """Redo a plan's stale stages, in order, and commit their datasets with the plan's manifest."""
     run = PlanRun(job, out, sha, stale, submitted, StageTimer(on_stage))
@@ -283,6 +296,7 @@ def run_plan(
         status="extracted",
         stages=[s for s in PERSISTED if s in stale],
         parsed=run.parsed,
+        read_pages="pdf" in run.values,
         counts={n: t.num_rows for n, t in datasets.items()},
         seconds=run.timer.seconds,
     )
@@ -291,12 +305,55 @@ def run_plan(
 # ---------------------------------------------------------------- many plans
 
 
+OnStage = Callable[[str, int], Callable[[int], None]]
+Checked = tuple[str, set[str]] | PipelineError  # (the PDF's SHA-256, its stale stages), or why it cannot run
+
+
+def check_job(job: PlanJob, out: Path, force: bool) -> Checked:
+    """A plan's PDF is readable: its SHA-256 and the stages to redo; else the error to report."""
+    try:
+        if not job.pdf.exists():
+            raise PipelineError("no such file", file=str(job.pdf))
+        ingest.check_file(job.pdf)
+        sha = ingest.file_sha256(job.pdf)
+        return sha, stale_stages(job, sha, out, force)
+    except PipelineError as e:
+        return e
+
+
+def submit_parses(parser: Parser, jobs: list[PlanJob], checked: dict[str, Checked], out: Path) -> dict[str, Any]:
+    """Start every parse the run will need (PDFs not in the ingest cache), so workers stay busy."""
+    submitted: dict[str, Any] = {}
+    for job in jobs:
+        c = checked[job.plan_id]
+        if isinstance(c, tuple) and needs_pdf(c[1]) and cache.load_meta(out, c[0], fingerprint("ingest")) is None:
+            try:
+                submitted[job.plan_id] = parser.submit(job.pdf)
+            except PipelineError as e:
+                checked[job.plan_id] = e
+    return submitted
+
+
+def run_job(job: PlanJob, out: Path, checked: Checked, submitted: Any, force: bool, on_stage: OnStage | None) -> Result:
+    """One plan: up to date, extracted, or failed with its error."""
+    try:
+        if isinstance(checked, PipelineError):
+            raise checked
+        sha = checked[0]
+        stale = stale_stages(job, sha, out, force)  # again: the plan it revises may have just changed
+        if not stale:
+            return Result(plan_id=job.plan_id, status="up to date")
+        return run_plan(job, out, sha, stale, submitted, on_stage)
+    except PipelineError as e:
+        return Result(plan_id=job.plan_id, status="failed", error=e)
+
+
 def extract_plans(
     jobs: list[PlanJob],
     out: Path,
     n_jobs: int = 1,
     force: bool = False,
-    on_stage: Callable[[PlanJob], Callable] | None = None,
+    on_stage: Callable[[PlanJob], OnStage] | None = None,
     on_result: Callable[[PlanJob, Result], None] | None = None,
 ) -> list[Result]:
     """Extract plans in order (a revision after the plan it revises); one failure does not stop the others."""
@@ -304,47 +361,20 @@ def extract_plans(
     out.mkdir(parents=True, exist_ok=True)
     store.recover(out)
     results: list[Result] = []
-    checked: dict[str, tuple[str, set[str]] | PipelineError] = {}
-    for job in jobs:
-        try:
-            if not job.pdf.exists():
-                raise PipelineError("no such file", file=str(job.pdf))
-            ingest.check_file(job.pdf)
-            sha = ingest.file_sha256(job.pdf)
-            checked[job.plan_id] = (sha, stale_stages(job, sha, out, force))
-        except PipelineError as e:
-            checked[job.plan_id] = e
+    checked = {job.plan_id: check_job(job, out, force) for job in jobs}
     with Parser(n_jobs) as parser:
-        submitted = {}
-        for job in jobs:  # start every parse the run will need, so workers stay busy
-            c = checked[job.plan_id]
-            if isinstance(c, tuple) and needs_pdf(c[1]) and cache.load_meta(out, c[0], fingerprint("ingest")) is None:
-                try:
-                    submitted[job.plan_id] = parser.submit(job.pdf)
-                except PipelineError as e:
-                    checked[job.plan_id] = e
+        submitted = submit_parses(parser, jobs, checked, out)
         for job in jobs:
-            c = checked[job.plan_id]
-            try:
-                if isinstance(c, PipelineError):
-                    raise c
-                sha, _ = c
-                stale = stale_stages(job, sha, out, force)  # again: the plan it revises may have just changed
-                if not stale:
-                    res = Result(plan_id=job.plan_id, status="up to date")
-                else:
-                    res = run_plan(
-                        job, out, sha, stale, submitted.get(job.plan_id), on_stage(job) if on_stage else None
-                    )
-            except PipelineError as e:
-                res = Result(plan_id=job.plan_id, status="failed", error=e)
+            res = run_job(
+                job, out, checked[job.plan_id], submitted.get(job.plan_id), force, on_stage(job) if on_stage else None
+            )
             results.append(res)
             if on_result:
                 on_result(job, res)
     return results
 
 
-def extract_plan(job: PlanJob, out: Path, on_stage=None, force: bool = True) -> Result:
+def extract_plan(job: PlanJob, out: Path, on_stage: OnStage | None = None, force: bool = True) -> Result:
     """Extract one plan (everything, by default); raise its error if it fails."""
     res = extract_plans([job], out, force=force, on_stage=(lambda j: on_stage) if on_stage else None)[0]
     if res.error is not None:

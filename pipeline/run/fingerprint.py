@@ -17,7 +17,7 @@ import importlib.metadata as md
 import importlib.util
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pipeline.core.resources import PACKAGE, data_file, schema_dir
@@ -58,7 +58,7 @@ def imported_names(module: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = _resolve(node, module, path.name == "__init__.py")
             names.add(base)
-            names.update(f"{base}.{a.name}" for a in node.names)   # `from pkg import module`
+            names.update(f"{base}.{a.name}" for a in node.names)  # `from pkg import module`
     return {n for n in names if n}
 
 
@@ -101,7 +101,7 @@ def data_files_of(modules: Iterable[str]) -> list[str]:
 
 
 @functools.cache
-def _distributions() -> dict[str, list[str]]:
+def _distributions() -> Mapping[str, list[str]]:
     return md.packages_distributions()
 
 

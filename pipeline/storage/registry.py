@@ -11,6 +11,7 @@ import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import RegistryError
 
@@ -22,18 +23,19 @@ ADMIN_LEVELS = {"province", "city", "county", "district"}
 class PlanJob:
     pdf: Path
     plan_id: str
-    registry: dict = field(default_factory=dict)
+    registry: dict[str, Any] = field(default_factory=dict)
 
     @property
     def revision_of(self) -> str | None:
-        return self.registry.get("revision_of") or None
+        value = self.registry.get("revision_of")
+        return str(value) if value else None
 
 
-def load(path: Path | None) -> dict[str, dict]:
+def load(path: Path | None) -> dict[str, dict[str, Any]]:
     """file name -> registry row (empty strings become None). Malformed files raise RegistryError."""
     if path is None or not Path(path).exists():
         return {}
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         missing = [c for c in ("file",) if c not in (reader.fieldnames or [])]
@@ -64,7 +66,7 @@ def load(path: Path | None) -> dict[str, dict]:
     return rows
 
 
-def plan_jobs(pdfs: list[Path], registry: dict[str, dict], source: str = "plans.csv") -> list[PlanJob]:
+def plan_jobs(pdfs: list[Path], registry: dict[str, dict[str, Any]], source: str = "plans.csv") -> list[PlanJob]:
     """Jobs in an order where every revision comes after the plan it revises."""
     jobs = []
     seen: dict[str, Path] = {}
@@ -92,10 +94,10 @@ def order_by_revision(jobs: list[PlanJob]) -> list[PlanJob]:
         if job.plan_id in placed:
             return
         if job.plan_id in trail:
-            raise RegistryError(f"revision_of forms a cycle: {' -> '.join(trail + (job.plan_id,))}")
+            raise RegistryError(f"revision_of forms a cycle: {' -> '.join((*trail, job.plan_id))}")
         base = by_id.get(job.revision_of) if job.revision_of else None
         if base is not None:
-            place(base, trail + (job.plan_id,))
+            place(base, (*trail, job.plan_id))
         placed.add(job.plan_id)
         done.append(job)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
@@ -53,7 +54,7 @@ class Schema:
     columns: tuple[Column, ...]
     order_by: tuple[str, ...] = ()
     internal: bool = False
-    extra: dict = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def column_names(self) -> list[str]:
@@ -64,7 +65,7 @@ class Schema:
         return pa.schema([pa.field(c.name, c.arrow_type, nullable=c.nullable) for c in self.columns])
 
 
-def schema_from_toml(data: dict, source: str) -> Schema:
+def schema_from_toml(data: dict[str, Any], source: str) -> Schema:
     try:
         columns = tuple(
             Column(
@@ -108,7 +109,7 @@ def all_schemas(include_internal: bool = False) -> list[Schema]:
     return [s for s in schemas if include_internal or not s.internal]
 
 
-def rows_to_table(name: str, rows: list[dict]) -> pa.Table:
+def rows_to_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
     """Turn a list of row dicts into an Arrow table of the declared schema, or raise SchemaError."""
     schema = load(name)
     wanted = schema.column_names
@@ -131,7 +132,7 @@ def rows_to_table(name: str, rows: list[dict]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema.arrow)
 
 
-def columns_to_table(name: str, columns: dict[str, list]) -> pa.Table:
+def columns_to_table(name: str, columns: dict[str, list[Any]]) -> pa.Table:
     """Like rows_to_table for data already held column by column (large internal datasets)."""
     schema = load(name)
     if set(columns) != set(schema.column_names):
@@ -143,12 +144,12 @@ def columns_to_table(name: str, columns: dict[str, list]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema.arrow)
 
 
-def _sort_key(value):
+def _sort_key(value: Any) -> tuple[bool, Any]:
     # None sorts first, then values of one type compare normally.
     return (value is not None, value if value is not None else 0)
 
 
-def _column_array(dataset: str, col: Column, values: list) -> pa.Array:
+def _column_array(dataset: str, col: Column, values: list[Any]) -> pa.Array:
     if not col.nullable and None in values:
         raise SchemaError(f"{dataset}.{col.name} is null in row {values.index(None)} but is declared not nullable")
     if col.enum is not None:
