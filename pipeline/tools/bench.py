@@ -12,12 +12,14 @@ set (VmHWM, reset before each stage); worker processes are not included.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pdfplumber
@@ -42,7 +44,7 @@ def bare_pass(pdf: Path) -> float:
 class PeakMemory:
     """Peak resident memory per stage, from /proc (reset between stages where the kernel allows)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.peaks: dict[str, float] = {}
         self.current: str | None = None
 
@@ -60,10 +62,8 @@ class PeakMemory:
 
     @staticmethod
     def _reset() -> None:
-        try:
+        with contextlib.suppress(OSError):
             Path("/proc/self/clear_refs").write_text("5")
-        except OSError:
-            pass
 
     def switch(self, stage: str | None) -> None:
         if self.current is not None:
@@ -76,8 +76,8 @@ def extraction(pdf: Path, jobs: int, memory: PeakMemory | None = None) -> tuple[
     out = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
 
-        def on_stage(_job):
-            def start(name, total):
+        def on_stage(_job: PlanJob) -> Callable[[str, int], Callable[[int], None]]:
+            def start(name: str, total: int) -> Callable[[int], None]:
                 if memory:
                     memory.switch(name)
                 return lambda n: None
@@ -110,7 +110,9 @@ def noop_rerun(pdf: Path) -> float:
 
 
 def report(pdf: Path, repeat: int) -> str:
-    bares, runs, all_seconds = [], {1: [], 2: []}, {1: [], 2: []}
+    bares: list[float] = []
+    runs: dict[int, list[float]] = {1: [], 2: []}
+    all_seconds: dict[int, list[dict[str, float]]] = {1: [], 2: []}
     memory = PeakMemory()
     stage_times: dict[int, dict[str, float]] = {}
     for i in range(repeat):
@@ -123,7 +125,7 @@ def report(pdf: Path, repeat: int) -> str:
                 stage_times[jobs] = seconds
     bare = min(bares)
     noop = noop_rerun(pdf)
-    core = {j: min(t - s.get("text", 0) for t, s in zip(runs[j], all_seconds[j])) for j in (1, 2)}
+    core = {j: min(t - s.get("text", 0) for t, s in zip(runs[j], all_seconds[j], strict=True)) for j in (1, 2)}
     text = {j: min(s.get("text", 0) for s in all_seconds[j]) for j in (1, 2)}
     lines = [
         f"Bundled plan `{pdf.name}`, {os.cpu_count()} cores, fastest of {repeat} runs "
@@ -142,7 +144,8 @@ def report(pdf: Path, repeat: int) -> str:
         "| measure | seconds | ratio to the bare pass |",
         "|---|---|---|",
         f"| bare pdfplumber pass (every page's chars) | {bare:.2f} | 1.00 |",
-        f"| extraction, 1 worker: ingest to values (structure, tables, values) | {core[1]:.2f} | {core[1] / bare:.2f} |",
+        f"| extraction, 1 worker: ingest to values (structure, tables, values) | {core[1]:.2f} | "
+        f"{core[1] / bare:.2f} |",
         f"| extraction, 2 workers: ingest to values | {core[2]:.2f} | {core[2] / bare:.2f} |",
         f"| text analytics (terms, entities, quantities), 1 worker | {text[1]:.2f} | "
         f"{text[1] / bare:.2f} ({text[1] / min(runs[1]):.0%} of the whole run) |",
@@ -163,7 +166,7 @@ def splice(readme: Path, text: str) -> None:
         readme.write_text(body, encoding="utf-8")
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("pdf", type=Path)
     ap.add_argument("--repeat", type=int, default=3)

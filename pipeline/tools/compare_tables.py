@@ -17,6 +17,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from pipeline.enrich.changes import norm
 
@@ -35,7 +36,7 @@ def lcs(a: list[str], b: list[str]) -> int:
     return dp[-1][-1]
 
 
-def lenient_score(expected: dict, rows: list[list[str]]) -> tuple[int, int, int, int]:
+def lenient_score(expected: dict[str, Any], rows: list[list[str]]) -> tuple[int, int, int, int]:
     """(cells right, cells expected, rows intact, rows expected) over every expected table."""
     cells_ok = cells_all = rows_ok = rows_all = 0
     normed = [[norm(c) for c in r] for r in rows]
@@ -56,7 +57,7 @@ def lenient_score(expected: dict, rows: list[list[str]]) -> tuple[int, int, int,
     return cells_ok, cells_all, rows_ok, rows_all
 
 
-def ours(pdf: Path) -> tuple[list[list[str]], list[dict], list[dict], float]:
+def ours(pdf: Path) -> tuple[list[list[str]], list[dict[str, Any]], list[dict[str, Any]], float]:
     from pipeline.layout import layout
     from pipeline.pdf import ingest
     from pipeline.tables import tables
@@ -65,7 +66,7 @@ def ours(pdf: Path) -> tuple[list[list[str]], list[dict], list[dict], float]:
     lay = layout.run(ingest.run(pdf))
     tabs, cells = tables.run(lay)
     seconds = time.perf_counter() - t0
-    by_row: dict = {}
+    by_row: dict[tuple[str, int], list[str]] = {}
     for c in cells:
         by_row.setdefault((c["table_id"], c["row_no"]), [c["category"], c["seq"], c["name"]]).append(c["raw_text"])
     return list(by_row.values()), tabs, cells, seconds
@@ -75,7 +76,7 @@ def plumber(pdf: Path) -> tuple[list[list[str]], float]:
     import pdfplumber
 
     t0 = time.perf_counter()
-    rows = []
+    rows: list[list[str]] = []
     with pdfplumber.open(pdf) as doc:
         for page in doc.pages:
             for t in page.extract_tables():
@@ -86,7 +87,7 @@ def plumber(pdf: Path) -> tuple[list[list[str]], float]:
 
 def camelot_lattice(pdf: Path) -> tuple[list[list[str]] | None, float]:
     try:
-        import camelot
+        import camelot  # type: ignore[import-not-found]
     except ImportError:
         return None, 0.0
     t0 = time.perf_counter()
@@ -95,7 +96,9 @@ def camelot_lattice(pdf: Path) -> tuple[list[list[str]] | None, float]:
     return rows, time.perf_counter() - t0
 
 
-def strict_score(expected: dict, cells: list[dict], tables_by_title: dict) -> tuple[int, int]:
+def strict_score(
+    expected: dict[str, Any], cells: list[dict[str, Any]], tables_by_title: dict[str, str]
+) -> tuple[int, int]:
     ok = total = 0
     for table in expected["tables"]:
         tid = tables_by_title.get(norm(table["title"]))
@@ -116,7 +119,7 @@ def strict_score(expected: dict, cells: list[dict], tables_by_title: dict) -> tu
     return ok, total
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("pdf", type=Path)
     ap.add_argument("expected", type=Path)
