@@ -211,7 +211,7 @@ def amounts_table(r: random.Random, year: int = 2023, number: int = 2, **kw) -> 
     total = r.uniform(300, 900)
     parts = [r.uniform(0.05, 0.3) for _ in INDUSTRIES[1:]]
     rows = [["地区生产总值", f"{total:.2f}", "100.0", f"{r.uniform(103, 108):.1f}"]]
-    for name, p in zip(INDUSTRIES[1:], parts):
+    for name, p in zip(INDUSTRIES[1:], parts, strict=True):
         rows.append([name, f"{total * p:.2f}", f"{100 * p:.1f}", f"{r.uniform(96, 112):.1f}"])
     return Table(header=["指标", "绝对数（亿元）", "比重（%）", "指数（上年=100）"], rows=rows,
                  caption=f"表{number} {year}年地区生产总值及构成", kind="statistics",

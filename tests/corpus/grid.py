@@ -71,10 +71,10 @@ def body_cells(t: Table, rows: range | None = None) -> list[Cell]:
             if (r, c) in covered:
                 for mr, mc, mrs, mcs in t.merged:      # a merge cut by a page break restarts below it
                     if r == rows.start and mr < r < mr + mrs and mc == c:
-                        cells.append(Cell(depth + r, c, min(mr + mrs, rows.stop) - r, mcs, text, False))
+                        cells.append(Cell(depth + r, c, min(mr + mrs, rows.stop) - r, mcs, t.shown.get((r, c), text), False))
                 continue
             rs, cs = spans.get((r, c), (1, 1))
-            cells.append(Cell(depth + r, c, min(rs, rows.stop - r), cs, text, False))
+            cells.append(Cell(depth + r, c, min(rs, rows.stop - r), cs, t.shown.get((r, c), text), False))
     return cells
 
 

@@ -73,6 +73,8 @@ class Table:
     align: list[str] | None = None          # per column: left | center | right
     name: str | None = None                 # indicator_tables id
     display_header: list[str] | None = None # header cell texts as printed when they differ (spaces)
+    shown: dict = field(default_factory=dict)  # (row, col) -> body cell text as printed (letter-spaced)
+    total_width: float = 1.0                # fraction of the text width
 
     @property
     def label(self) -> str | None:
@@ -133,7 +135,13 @@ class Doc:
 
 
 # ------------------------------------------------------------------ text helpers
-KANGXI = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0x2F00, 0x2FD6)}
+# Skia (Chromium) writes some ideographs of Noto CJK as CJK radicals in the text layer: the Kangxi
+# radicals fold under NFKC, the radical supplements (⺠ for 民, ⻓ for 长) need this table.
+RADICALS = str.maketrans(
+    "⺁⺄⺅⺆⺉⺊⺌⺍⺎⺏⺐⺒⺓⺔⺖⺗⺘⺙⺛⺝⺞⺟⺠⺡⺢⺣⺤⺥⺦⺧⺨⺩⺪⺫⺬⺭⺮⺯⺰⺱⺲⺳⺴⺵⺶⺷⺹⺺⺻⺼⺽⺾⺿⻀⻁⻂⻃⻄"
+    "⻅⻆⻈⻉⻊⻋⻌⻍⻎⻏⻐⻑⻒⻓⻔⻖⻗⻘⻙⻚⻛⻜⻝⻟⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻱⻲⻳",
+    "厂乙亻冂刂卜小小兀尣尢巳幺彑忄心扌攵旡月歺母民氵氺灬爫爫丬牛犭王疋目示礻竹糹纟罓罒网网网羊羊耂肀聿肉臼艹艹艹虎衤覀西"
+    "见角讠贝足车辶辶辶阝钅長镸长门阝雨青韦页风飞食飠饣马骨鬼鱼鸟卤麦黄黾斉齐歯齿竜龙龜亀龟")
 
 
 def nows(s: str | None) -> str:
@@ -142,8 +150,8 @@ def nows(s: str | None) -> str:
 
 
 def norm(s: str | None) -> str:
-    """Comparison form: NFKC (also folds Kangxi radicals that Skia's text layer uses) and no whitespace."""
-    return nows(unicodedata.normalize("NFKC", s or ""))
+    """Comparison form: radicals folded to ideographs, NFKC, no whitespace."""
+    return nows(unicodedata.normalize("NFKC", (s or "").translate(RADICALS)))
 
 
 CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -253,10 +261,21 @@ def expected(doc: Doc, pages: dict, page_count: int) -> dict:
 
 
 # ------------------------------------------------------------------ locating blocks in a PDF
-def page_texts(pdf_path: str) -> list[str]:
+PAGE_NUMBER = re.compile(r"^[-—–]?\s*(第\s*)?\d+\s*(页)?\s*[-—–]?$")
+
+
+def page_texts(pdf_path: str, header: str | None = None) -> list[str]:
+    """Each page's text in comparison form, without the running header and page-number lines."""
+    import logging
+
     import pdfplumber
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    out = []
     with pdfplumber.open(pdf_path) as pdf:
-        return [norm(p.extract_text() or "") for p in pdf.pages]
+        for p in pdf.pages:
+            lines = [norm(x) for x in (p.extract_text() or "").split("\n")]
+            out.append("".join(x for x in lines if not PAGE_NUMBER.match(x) and (not header or x != norm(header))))
+    return out
 
 
 def block_marks(b) -> tuple[str, str]:
@@ -274,9 +293,13 @@ def block_marks(b) -> tuple[str, str]:
         start = norm(b.label)[:12] if b.label else norm(b.header[0].split("/")[0])
         if b.note or b.source:
             return start, norm(b.source or b.note)[-8:]
-        last = [norm(c) for c in b.rows[-1] if norm(c)]
-        short = [c for c in last if len(c) <= 6]
-        return start, short[-1] if short else min(last, key=len)[-6:]
+        # cells wrap and interleave with their neighbours: one character of the last row, searched
+        # backwards from the next block, still falls in that row
+        return start, [norm(c) for c in b.rows[-1] if norm(c)][-1][0]
+    if isinstance(b, Toc):
+        return "目录", norm(b.entries[-1][0] + b.entries[-1][1])[-6:]
+    if isinstance(b, Cover):
+        return norm(b.lines[0])[:8], norm(b.lines[-1])[-6:]
     if isinstance(b, Sidebar):
         start = norm(b.heading)[:12]
         tail = b.body[-1]
@@ -288,7 +311,7 @@ def block_marks(b) -> tuple[str, str]:
 
 def locate(pdf_path: str, doc: Doc) -> tuple[dict, int]:
     """Pages of every block, found by searching its start/end strings in reading order."""
-    texts = page_texts(pdf_path)
+    texts = page_texts(pdf_path, doc.header_text)
     full, owner = "", []
     for n, t in enumerate(texts, 1):
         full += t
@@ -296,7 +319,7 @@ def locate(pdf_path: str, doc: Doc) -> tuple[dict, int]:
     owner.append(len(texts))
     flat = []
     for b in doc.blocks:
-        if isinstance(b, (Heading, Para, Table, Sidebar, Title)) and not (isinstance(b, Title) and b.image):
+        if isinstance(b, (Heading, Para, Table, Sidebar, Title, Toc, Cover)) and not (isinstance(b, Title) and b.image):
             flat.append(b)
     starts, cursor = [], 0
     for b in flat:
@@ -306,6 +329,8 @@ def locate(pdf_path: str, doc: Doc) -> tuple[dict, int]:
             raise ValueError(f"{doc.name}: cannot find start of {type(b).__name__} {s!r}")
         starts.append(i)
         cursor = i + 1
+        if isinstance(b, Toc):          # skip the entries: they repeat the headings' text
+            cursor = full.find(block_marks(b)[1], i) + 1
     pages = {}
     for k, b in enumerate(flat):
         _, e = block_marks(b)
@@ -330,4 +355,5 @@ def stabilize(pdf_path: str) -> None:
     data = re.sub(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>",
                   lambda m: m.group(0).replace(m.group(1), b"0" * len(m.group(1)))
                   .replace(m.group(2), b"0" * len(m.group(2))), data)
+    data = re.sub(rb"/DocChecksum /[0-9A-F]+", lambda m: b"/DocChecksum /" + b"0" * (len(m.group(0)) - 14), data)
     open(pdf_path, "wb").write(data)
