@@ -47,6 +47,8 @@ class StageSettings:
             lo, hi = f.metadata.get("lo", 0.0), f.metadata.get("hi")
             if not isinstance(v, int | float) or isinstance(v, bool):
                 raise SettingsError(f"{type(self).__name__}.{f.name} must be a number, not {v!r}")
+            if isinstance(f.default, int) and not isinstance(v, int):
+                raise SettingsError(f"{type(self).__name__}.{f.name} must be a whole number, not {v!r}")
             if v < lo or (hi is not None and v > hi):
                 raise SettingsError(
                     f"{type(self).__name__}.{f.name} = {v} is outside [{lo}, {hi if hi is not None else '∞'}]"

@@ -9,23 +9,31 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
 
 NUM = rf"[{CN}]+|[0-9０-９]+"
 
+
+def _label(pattern: str) -> re.Pattern[str]:
+    """A label at the start of a text (group `label`), and the space after it."""
+    return re.compile(rf"^(?P<label>{pattern})\s*")
+
+
+ORDINAL = rf"第\s*(?P<n>{NUM})\s*"  # 第 and a number, before 篇/部分, 章 or 节
+
 HEADING_LABELS = [
     # kind, pattern (label in group "label", number in group "n")
-    ("part", re.compile(rf"^(?P<label>第\s*(?P<n>{NUM})\s*(?:篇|部分))\s*")),
-    ("chapter", re.compile(rf"^(?P<label>第\s*(?P<n>{NUM})\s*章)\s*")),
-    ("section", re.compile(rf"^(?P<label>第\s*(?P<n>{NUM})\s*节)\s*")),
-    ("cn_comma", re.compile(r"^(?P<label>(?P<n>[一二三四五六七八九十]+)\s*[、．.])\s*")),
-    ("cn_paren", re.compile(r"^(?P<label>[（(]\s*(?P<n>[一二三四五六七八九十]+)\s*[）)])\s*")),
+    ("part", _label(ORDINAL + "(?:篇|部分)")),
+    ("chapter", _label(ORDINAL + "章")),
+    ("section", _label(ORDINAL + "节")),
+    ("cn_comma", _label(r"(?P<n>[一二三四五六七八九十]+)\s*[、．.]")),
+    ("cn_paren", _label(r"[（(]\s*(?P<n>[一二三四五六七八九十]+)\s*[）)]")),
 ]
 
 ITEM_LABELS = [
-    ("cn_comma", re.compile(r"^(?P<label>[一二三四五六七八九十]+\s*、)\s*")),
-    ("cn_paren", re.compile(r"^(?P<label>[（(]\s*[一二三四五六七八九十]+\s*[）)])\s*")),
-    ("num_dot", re.compile(r"^(?P<label>[0-9０-９]{1,2}\s*[.．、](?![0-9０-９]))\s*")),
-    ("num_paren", re.compile(r"^(?P<label>[（(]\s*[0-9０-９]{1,2}\s*[）)])\s*")),
-    ("circled", re.compile(r"^(?P<label>[①-⑳])\s*")),
-    ("dash", re.compile(r"^(?P<label>——|—|－－|--)\s*")),
-    ("bullet", re.compile(r"^(?P<label>[•·●▪■◆◇○□])\s*")),
+    ("cn_comma", _label(r"[一二三四五六七八九十]+\s*、")),
+    ("cn_paren", _label(r"[（(]\s*[一二三四五六七八九十]+\s*[）)]")),
+    ("num_dot", _label(r"[0-9０-９]{1,2}\s*[.．、](?![0-9０-９])")),
+    ("num_paren", _label(r"[（(]\s*[0-9０-９]{1,2}\s*[）)]")),
+    ("circled", _label(r"[①-⑳]")),
+    ("dash", _label(r"——|—|－－|--")),
+    ("bullet", _label(r"[•·●▪■◆◇○□]")),
 ]
 
 SIDEBAR_LABEL = re.compile(
@@ -65,6 +73,15 @@ def heading_label(text: str) -> tuple[str, str, int | None, str] | None:
         if m:
             return kind, re.sub(r"\s+", "", m.group("label")), cn_to_int(m.group("n")), text[m.end() :].strip()
     return None
+
+
+ORDINAL_KINDS = ("part", "chapter", "section")
+
+
+def ordinal_heading(text: str) -> bool:
+    """The text starts with a part, chapter or section label: 第…篇/部分, 第…章, 第…节."""
+    lab = heading_label(text)
+    return lab is not None and lab[0] in ORDINAL_KINDS
 
 
 def item_label(text: str) -> tuple[str, str, str] | None:

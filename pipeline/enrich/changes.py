@@ -9,18 +9,19 @@ order within each section (difflib), sidebars matched by their label.
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.core.text import norm as norm  # re-exported: pipeline/tools/compare_tables.py imports it from here
+
+Row = dict[str, Any]
+Section = tuple[Any, Any]  # (chapter_no, section_no)
+Cols = dict[str, Row]  # a table row: normalised column -> its cell
 
 
-def norm(s) -> str:
-    if s is None:
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s)))
-
-
-def match_tables(old: list[dict], new: list[dict]) -> dict[str, str]:
+def match_tables(old: list[Row], new: list[Row]) -> dict[str, str]:
     """new table_id -> old table_id."""
     out = {}
     used = set()
@@ -34,37 +35,38 @@ def match_tables(old: list[dict], new: list[dict]) -> dict[str, str]:
     return out
 
 
-def row_key(cell: dict) -> tuple[str, str]:
+def row_key(cell: Row) -> tuple[str, str]:
     return norm(cell["category"]), norm(cell["name"])
 
 
-def rows_of(cells: list[dict], table_id: str) -> dict:
+def rows_of(cells: list[Row], table_id: str) -> dict[tuple[str, str, int], Cols]:
     """(category, name, occurrence) -> {column -> cell}, in row order."""
-    rows: dict = {}
-    seen: dict = defaultdict(int)
-    by_row: dict = defaultdict(list)
+    rows: dict[tuple[str, str, int], Cols] = {}
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    by_row: dict[int, list[Row]] = defaultdict(list)
     for c in cells:
         if c["table_id"] == table_id:
             by_row[c["row_no"]].append(c)
     for row_no in sorted(by_row):
         first = by_row[row_no][0]
         k = row_key(first)
-        rows[k + (seen[k],)] = {norm(c["column"]): c for c in by_row[row_no]}
+        rows[(*k, seen[k])] = {norm(c["column"]): c for c in by_row[row_no]}
         seen[k] += 1
     return rows
 
 
-def indicator_changes(old_tables, old_cells, old_values, new_tables, new_cells, new_values, base_id: str) -> list[dict]:
-    value_of = {}
-    for tag, values in (("old", old_values), ("new", new_values)):
-        for v in values:
-            value_of[(tag, v["table_id"], v["row_no"], norm(v["column"]))] = v["value"]
-    pairs = match_tables(old_tables, new_tables)
-    out = []
+@dataclass(frozen=True)
+class ChangeRows:
+    """Makes `indicator_changes` rows for one revision: the plan it revises and both plans' parsed values."""
 
-    def row(change, tid, base_tid, ref, col, old, new):
+    base_id: str
+    value_of: Mapping[tuple[str, str, int, str], Any]  # (old/new, table_id, row_no, column) -> value
+
+    def row(self, change: str, tid: str, base_tid: str | None, col: str, old: Row | None, new: Row | None) -> Row:
+        ref = new or old
+        assert ref is not None
         return {
-            "revision_of": base_id,
+            "revision_of": self.base_id,
             "table_id": tid,
             "base_table_id": base_tid,
             "category": ref["category"],
@@ -73,69 +75,91 @@ def indicator_changes(old_tables, old_cells, old_values, new_tables, new_cells, 
             "change": change,
             "old_raw_text": old["raw_text"] if old else None,
             "new_raw_text": new["raw_text"] if new else None,
-            "old_value": value_of.get(("old", old["table_id"], old["row_no"], col)) if old else None,
-            "new_value": value_of.get(("new", new["table_id"], new["row_no"], col)) if new else None,
+            "old_value": self.value_of.get(("old", old["table_id"], old["row_no"], col)) if old else None,
+            "new_value": self.value_of.get(("new", new["table_id"], new["row_no"], col)) if new else None,
             "old_seq": old["seq"] if old else None,
             "new_seq": new["seq"] if new else None,
             "old_row_no": old["row_no"] if old else None,
             "new_row_no": new["row_no"] if new else None,
-            "page": (new or old)["page"],
+            "page": ref["page"],
         }
 
-    for t in new_tables:
-        tid = t["table_id"]
-        base_tid = pairs.get(tid)
+    def removed(self, tid: str, base_tid: str | None, cols: Cols) -> list[Row]:
+        return [self.row("removed", tid, base_tid, col, prev, None) for col, prev in cols.items()]
+
+    def row_changes(self, tid: str, base_tid: str | None, old_cols: Cols, cols: Cols) -> list[Row]:
+        """Cells of one row added, changed or removed."""
+        out = []
+        for col, cell in cols.items():
+            prev = old_cols.get(col)
+            if prev is None:
+                out.append(self.row("added", tid, base_tid, col, None, cell))
+            elif norm(prev["raw_text"]) != norm(cell["raw_text"]):
+                out.append(self.row("changed", tid, base_tid, col, prev, cell))
+        out += self.removed(tid, base_tid, {col: prev for col, prev in old_cols.items() if col not in cols})
+        return out
+
+    def table_changes(self, tid: str, base_tid: str | None, old_cells: list[Row], new_cells: list[Row]) -> list[Row]:
+        """Rows of one table added, changed or removed against the table it revises."""
         new_rows = rows_of(new_cells, tid)
         old_rows = rows_of(old_cells, base_tid) if base_tid else {}
+        out = []
         for k, cols in new_rows.items():
-            old_cols = old_rows.get(k)
-            for col, cell in cols.items():
-                prev = old_cols.get(col) if old_cols else None
-                if prev is None:
-                    out.append(row("added", tid, base_tid, cell, col, None, cell))
-                elif norm(prev["raw_text"]) != norm(cell["raw_text"]):
-                    out.append(row("changed", tid, base_tid, cell, col, prev, cell))
-            for col, prev in (old_cols or {}).items():
-                if col not in cols:
-                    out.append(row("removed", tid, base_tid, prev, col, prev, None))
+            out += self.row_changes(tid, base_tid, old_rows.get(k) or {}, cols)
         for k, old_cols in old_rows.items():
             if k not in new_rows:
-                for col, prev in old_cols.items():
-                    out.append(row("removed", tid, base_tid, prev, col, prev, None))
+                out += self.removed(tid, base_tid, old_cols)
+        return out
+
+
+def indicator_changes(
+    old_tables: list[Row],
+    old_cells: list[Row],
+    old_values: list[Row],
+    new_tables: list[Row],
+    new_cells: list[Row],
+    new_values: list[Row],
+    base_id: str,
+) -> list[Row]:
+    value_of = {}
+    for tag, values in (("old", old_values), ("new", new_values)):
+        for v in values:
+            value_of[(tag, v["table_id"], v["row_no"], norm(v["column"]))] = v["value"]
+    rows = ChangeRows(base_id, value_of)
+    pairs = match_tables(old_tables, new_tables)
+    out = []
+    for t in new_tables:
+        out += rows.table_changes(t["table_id"], pairs.get(t["table_id"]), old_cells, new_cells)
     for o in old_tables:
         if o["table_id"] not in pairs.values():
             for cols in rows_of(old_cells, o["table_id"]).values():
-                for col, prev in cols.items():
-                    out.append(row("removed", o["table_id"], o["table_id"], prev, col, prev, None))
+                out += rows.removed(o["table_id"], o["table_id"], cols)
     return out
 
 
+COUNTS = (
+    "paragraphs_added",
+    "paragraphs_removed",
+    "paragraphs_changed",
+    "sidebars_added",
+    "sidebars_removed",
+    "sidebars_changed",
+)
+
+
 def zero_counts() -> dict[str, int]:
-    return dict.fromkeys(
-        (
-            "paragraphs_added",
-            "paragraphs_removed",
-            "paragraphs_changed",
-            "sidebars_added",
-            "sidebars_removed",
-            "sidebars_changed",
-        ),
-        0,
-    )
+    return dict.fromkeys(COUNTS, 0)
 
 
-def section_titles(outline: list[dict]) -> dict[tuple, str]:
+def section_titles(outline: list[Row]) -> dict[Section, str]:
     titles = {}
     for o in outline:
         titles[(o["chapter_no"], o["section_no"])] = o["title"]
     return titles
 
 
-def section_changes(
-    old_outline, old_paras, old_sidebars, new_outline, new_paras, new_sidebars, base_id: str
-) -> list[dict]:
-    # map old sections onto new ones by chapter number and title, falling back to the numbers
-    old_titles, new_titles = section_titles(old_outline), section_titles(new_outline)
+def section_map(old_titles: dict[Section, str], new_titles: dict[Section, str]) -> dict[Section, Section]:
+    """Old sections onto new ones by chapter number and title, falling back to the numbers."""
     by_title = {(k[0], norm(t)): k for k, t in old_titles.items()}
     old_to_new = {}
     for k, t in new_titles.items():
@@ -144,45 +168,86 @@ def section_changes(
     for k in old_titles:
         if k not in old_to_new and k in new_titles and k not in old_to_new.values():
             old_to_new[k] = k
-    keys = list(dict.fromkeys(list(new_titles) + [old_to_new.get(k, k) for k in old_titles]))
-    keys += [k for k in {(p["chapter_no"], p["section_no"]) for p in new_paras} if k not in keys]
+    return old_to_new
 
-    def grouped(paras, remap=None):
-        g = defaultdict(list)
-        for p in paras:
-            k = (p["chapter_no"], p["section_no"])
-            g[remap.get(k, k) if remap else k].append(norm(p["text"]))
-        return g
 
-    new_p, old_p = grouped(new_paras), grouped(old_paras, old_to_new)
-    counts = {k: zero_counts() for k in keys}
-    for k in keys:
-        a, b = old_p.get(k, []), new_p.get(k, [])
-        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-            if op == "replace":
-                n = min(i2 - i1, j2 - j1)
-                counts[k]["paragraphs_changed"] += n
-                counts[k]["paragraphs_added"] += (j2 - j1) - n
-                counts[k]["paragraphs_removed"] += (i2 - i1) - n
-            elif op == "insert":
-                counts[k]["paragraphs_added"] += j2 - j1
-            elif op == "delete":
-                counts[k]["paragraphs_removed"] += i2 - i1
-    label = lambda s: norm(s["sidebar_label"]) or norm(s["title"])
-    old_sb = {label(s): s for s in old_sidebars}
-    new_sb = {label(s): s for s in new_sidebars}
+def grouped(paras: list[Row], remap: Mapping[Section, Section] | None = None) -> dict[Section, list[str]]:
+    """Paragraph texts (normalised) by section, renumbered through `remap`."""
+    g: dict[Section, list[str]] = defaultdict(list)
+    for p in paras:
+        k = (p["chapter_no"], p["section_no"])
+        g[remap.get(k, k) if remap else k].append(norm(p["text"]))
+    return g
+
+
+def paragraph_counts(counts: dict[str, int], old: list[str], new: list[str]) -> None:
+    """Count paragraphs added, removed and changed between two sections, aligned in order."""
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "replace":
+            n = min(i2 - i1, j2 - j1)
+            counts["paragraphs_changed"] += n
+            counts["paragraphs_added"] += (j2 - j1) - n
+            counts["paragraphs_removed"] += (i2 - i1) - n
+        elif op == "insert":
+            counts["paragraphs_added"] += j2 - j1
+        elif op == "delete":
+            counts["paragraphs_removed"] += i2 - i1
+
+
+def sidebar_label(s: Row) -> str:
+    return norm(s["sidebar_label"]) or norm(s["title"])
+
+
+def sidebar_counts(
+    counts: dict[Section, dict[str, int]],
+    old_sidebars: list[Row],
+    new_sidebars: list[Row],
+    old_to_new: Mapping[Section, Section],
+) -> None:
+    """Count sidebars added, removed and changed (matched by label) into their sections."""
+    old_sb = {sidebar_label(s): s for s in old_sidebars}
+    new_sb = {sidebar_label(s): s for s in new_sidebars}
     for lab, s in new_sb.items():
-        k = (s["chapter_no"], s["section_no"])
-        counts.setdefault(k, zero_counts())
+        c = counts.setdefault((s["chapter_no"], s["section_no"]), zero_counts())
         if lab not in old_sb:
-            counts[k]["sidebars_added"] += 1
+            c["sidebars_added"] += 1
         elif norm(old_sb[lab]["text"]) != norm(s["text"]) or norm(old_sb[lab]["title"]) != norm(s["title"]):
-            counts[k]["sidebars_changed"] += 1
+            c["sidebars_changed"] += 1
     for lab, s in old_sb.items():
         if lab not in new_sb:
-            k = old_to_new.get((s["chapter_no"], s["section_no"]), (s["chapter_no"], s["section_no"]))
-            counts.setdefault(k, zero_counts())
-            counts[k]["sidebars_removed"] += 1
+            k = (s["chapter_no"], s["section_no"])
+            counts.setdefault(old_to_new.get(k, k), zero_counts())["sidebars_removed"] += 1
+
+
+def section_keys(
+    old_titles: Iterable[Section],
+    new_titles: Iterable[Section],
+    old_to_new: Mapping[Section, Section],
+    new_paras: list[Row],
+) -> list[Section]:
+    """Every section of either plan, new numbering, in the new plan's order."""
+    keys = list(dict.fromkeys([*new_titles, *(old_to_new.get(k, k) for k in old_titles)]))
+    keys += [k for k in dict.fromkeys((p["chapter_no"], p["section_no"]) for p in new_paras) if k not in keys]
+    return keys
+
+
+def section_changes(
+    old_outline: list[Row],
+    old_paras: list[Row],
+    old_sidebars: list[Row],
+    new_outline: list[Row],
+    new_paras: list[Row],
+    new_sidebars: list[Row],
+    base_id: str,
+) -> list[Row]:
+    old_titles, new_titles = section_titles(old_outline), section_titles(new_outline)
+    old_to_new = section_map(old_titles, new_titles)
+    new_p, old_p = grouped(new_paras), grouped(old_paras, old_to_new)
+    counts = {}
+    for k in section_keys(old_titles, new_titles, old_to_new, new_paras):
+        counts[k] = zero_counts()
+        paragraph_counts(counts[k], old_p.get(k, []), new_p.get(k, []))
+    sidebar_counts(counts, old_sidebars, new_sidebars, old_to_new)
     out = []
     for k, c in counts.items():
         title = new_titles.get(k) or old_titles.get(next((o for o, n in old_to_new.items() if n == k), k))
@@ -190,7 +255,7 @@ def section_changes(
     return out
 
 
-def run(base_id: str, old: dict[str, list[dict]], new: dict[str, list[dict]]) -> tuple[list[dict], list[dict]]:
+def run(base_id: str, old: dict[str, list[Row]], new: dict[str, list[Row]]) -> tuple[list[Row], list[Row]]:
     """`old`/`new`: datasets of the revised plan and of this one (indicator_tables, indicator_cells,
     indicator_values, outline, paragraphs, sidebars) as lists of rows."""
     ind = indicator_changes(

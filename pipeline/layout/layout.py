@@ -10,6 +10,9 @@ Everything here is decided from geometry and typography, never from a plan's wor
 - the body style (the commonest font, weight and size) and each page's text column;
 - captions: the line above a table (its title), the `注` lines below it, and a
   sidebar title printed above its box.
+
+Thresholds are `LayoutSettings`, relative to the document's `Measures` (body size, line pitch,
+page size), which this stage measures and hands on in the `Layout`.
 """
 
 from __future__ import annotations
@@ -17,14 +20,23 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-from pipeline.pdf.model import Centered, Char, Fill, PageData, ParsedPdf, Seg, bbox_of
+from pipeline.core.geometry import Band, Centered, UnionFind, bbox_of, centre_in, cluster, group_lines, split_on_gaps
+from pipeline.core.numbering import ordinal_heading, sidebar_label
+from pipeline.core.text import chars_to_text
+from pipeline.pdf.model import Char, Fill, PageData, ParsedPdf, Seg
+from pipeline.settings import StageSettings, register, setting, settings_for
 
 log = logging.getLogger(__name__)
 
-TOL = 2.0  # pt: rulings closer than this touch
-MARGIN_ZONE = 0.12  # share of the page height at top and bottom where furniture lives
+Style = tuple[str, bool, float]  # font, bold, size to the half point
+
+SIZE_STEP = 0.5  # pt: font sizes are compared to the half point, the step Word and WPS offer
+DEFAULT_SIZE = 12.0  # pt: the body size of a document without any text
+DEFAULT_PAGE = (595.0, 842.0)  # pt: A4, the page size of a document without pages
 
 PAGE_NUMBER = re.compile(
     r"^(?:(?P<a>\d{1,4})"
@@ -34,6 +46,112 @@ PAGE_NUMBER = re.compile(
     r"|(?:page|Page|PAGE)\s*(?P<e>\d{1,4})"
     r"|[-－–—―]*\s*(?P<r>[ivxlcdmIVXLCDM]{1,6})\s*[-－–—―]*)$"
 )
+NOTE_START = re.compile(r"^\s*(注|说明|备注|资料来源|数据来源)")
+
+
+@register("layout")
+@dataclass(frozen=True)
+class LayoutSettings(StageSettings):
+    """The layout stage's thresholds. Regions are found before lines exist: there `body` is the document's
+    commonest character size (the body size in all but odd documents)."""
+
+    # regions
+    touch: float = setting(0.125, "body", "rulings and shading this close touch: they make one box or grid")
+    region_min_w: float = setting(2.5, "body", "connected rulings narrower than this make no box or grid")
+    region_min_h: float = setting(0.625, "body", "connected rulings lower than this make no box or grid")
+    inner_rule_inset: float = setting(
+        0.1875, "body", "a vertical ruling further than this inside a box's sides parts columns: a grid, not a box"
+    )
+    inner_rule_min: float = setting(0.375, "body", "a vertical ruling shorter than this parts no columns")
+    rule_min_w: float = setting(
+        0.3, "page_w", "a loose horizontal rule at least this wide may bound a three-line table", hi=1.0
+    )
+    rule_align: float = setting(0.5, "body", "rules whose ends lie within this of each other bound one table")
+    edge_slack: float = setting(
+        0.0625, "body", "a character or line this far past a region's edge still counts as inside, above or below it"
+    )
+    columnar_gap: float = setting(
+        1.5, "ratio", "in a three-line table, a gap wider than this x the font size parts two cells of a line"
+    )
+    columnar_pieces: int = setting(3, "count", "a line standing in columns breaks into at least this many pieces")
+    columnar_share: float = setting(
+        0.5, "share", "text between rules is a table when this share of its lines stand in columns", hi=1.0
+    )
+    columnar_lines: int = setting(
+        2, "count", "text between rules is a table only when at least this many of its lines stand in columns"
+    )
+    margin_zone: float = setting(
+        0.12, "page_h", "the band at the top and bottom of a page where page numbers and running lines live", hi=0.5
+    )
+    banner_lines: int = setting(
+        3, "count", "a box of at most this many lines opening with 第…章/节/篇 is a heading's banner, not a sidebar"
+    )
+    # lines
+    space_gap: float = setting(
+        0.25, "ratio", "a gap wider than this x the font size between two non-CJK characters prints a space"
+    )
+    line_overlap: float = setting(
+        0.5, "ratio", "a character joins a line it overlaps vertically by this x the smaller font size", hi=1.0
+    )
+    line_lookback: int = setting(
+        3, "count", "a character may join one of this many lines last begun (text set side by side)", lo=1
+    )
+    bold_share: float = setting(0.6, "share", "a line or cell is bold when this share of its characters are", hi=1.0)
+    # furniture
+    furniture_depth: int = setting(
+        2, "count", "this many lines at the top and at the bottom of a page may be page numbers or running lines"
+    )
+    furniture_pages: int = setting(2, "count", "a running header or footer recurs on at least this many pages")
+    furniture_chars: int = setting(2, "chars", "a running header or footer has at least this many characters")
+    furniture_drift: float = setting(
+        0.25, "body", "a running header or footer recurs at heights within this of each other"
+    )
+    # body measures and text column
+    pitch_max: float = setting(
+        4.0, "body", "a step between the tops of two body lines of this or more is no line pitch"
+    )
+    pitch_fallback: float = setting(1.75, "body", "the line pitch when no two body lines follow each other")
+    column_lines: int = setting(4, "count", "a page with fewer body lines than this takes the document's text column")
+    column_shared: int = setting(2, "count", "a left edge shared by this many lines is the text column's edge")
+    column_right: float = setting(
+        0.9, "share", "the text column's right edge: this quantile of the lines' right ends", hi=1.0
+    )
+    column_hang: float = setting(
+        0.125, "body", "lines starting up to this left of the column's edge (hanging punctuation) move the edge"
+    )
+    fallback_margin: float = setting(
+        0.121, "page_w", "the side margins of a document without body lines (72 pt on A4)", hi=0.5
+    )
+    # captions
+    caption_gap: float = setting(2.6, "pitch", "a table's title or note lies within this of the table")
+    note_line_gap: float = setting(0.8, "pitch", "a note's lines follow each other closer than this")
+    box_title_gap: float = setting(1.2, "pitch", "a title printed above a box lies within this of the box")
+    centre_tol: float = setting(
+        0.08, "share", "a title is centred when its centre is within this share of the column's (box's) width", hi=1.0
+    )
+    box_title_max_w: float = setting(
+        0.8, "share", "a centred title above a box is narrower than this share of the box", hi=1.0
+    )
+    caption_indent: float = setting(
+        1.0, "ratio", "a centred table title starts more than this x its size right of the column's edge"
+    )
+    caption_max_chars: int = setting(80, "chars", "a table's title is at most this long")
+    caption_line_gap: float = setting(
+        0.8, "ratio", "lines of one table title follow each other closer than this x their size"
+    )
+    caption_align: float = setting(
+        0.1, "share", "lines of one table title have centres within this share of the column's width", hi=1.0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Measures:
+    """A document's own measures, in points: what settings relative to the document are multiples of."""
+
+    body: float  # body font size
+    pitch: float  # body line pitch, baseline to baseline
+    page_w: float  # the commonest page width (decisions about one page use that page's own size)
+    page_h: float
 
 
 @dataclass(slots=True)
@@ -46,7 +164,7 @@ class Line(Centered):
     x1: float
     bottom: float
     size: float
-    style: tuple
+    style: Style
     bold: bool
     region: int | None = None
     role: str = "body"
@@ -93,15 +211,27 @@ class PageLayout:
 class Layout:
     pdf: ParsedPdf
     pages: list[PageLayout]
-    body_style: tuple
-    body_size: float
-    line_pitch: float
+    body_style: Style
+    measures: Measures
+    settings: LayoutSettings  # the settings the layout was made with (line text, bold, columns)
+
+
+# ---------------------------------------------------------------- measures
+
+
+def first_measures(pdf: ParsedPdf, cfg: LayoutSettings) -> Measures:
+    """The document's measures before lines exist: the commonest character size stands for the body size."""
+    sizes = Counter(round(c.size / SIZE_STEP) * SIZE_STEP for p in pdf.pages for c in p.chars if not c.text.isspace())
+    body = sizes.most_common(1)[0][0] if sizes else DEFAULT_SIZE
+    pages = Counter((p.width, p.height) for p in pdf.pages)
+    page_w, page_h = pages.most_common(1)[0][0] if pages else DEFAULT_PAGE
+    return Measures(body, cfg.pitch_fallback * body, page_w, page_h)
 
 
 # ---------------------------------------------------------------- regions
 
 
-def _touch(a: Seg, b: Seg, tol: float = TOL) -> bool:
+def _touch(a: Seg, b: Seg, tol: float) -> bool:
     if a.orient == b.orient == "h":
         return abs(a.top - b.top) <= tol and a.x0 <= b.x1 + tol and b.x0 <= a.x1 + tol
     if a.orient == b.orient == "v":
@@ -110,89 +240,80 @@ def _touch(a: Seg, b: Seg, tol: float = TOL) -> bool:
     return h.x0 - tol <= v.x0 <= h.x1 + tol and v.top - tol <= h.top <= v.bottom + tol
 
 
-def _overlaps(f: Fill, s, tol: float = TOL) -> bool:
+def _overlaps(f: Fill, s: Seg | Fill, tol: float) -> bool:
     return s.x0 <= f.x1 + tol and f.x0 <= s.x1 + tol and s.top <= f.bottom + tol and f.top <= s.bottom + tol
 
 
-def graphics_to_components(segs: list[Seg], fills: list[Fill]) -> list[tuple[list[Seg], list[Fill]]]:
-    """Group rulings and shading that touch into connected components."""
-    items: list = list(segs) + list(fills)
-    parent = list(range(len(items)))
+def _connected(a: Seg | Fill, b: Seg | Fill, tol: float) -> bool:
+    if isinstance(a, Seg) and isinstance(b, Seg):
+        return _touch(a, b, tol)
+    if isinstance(a, Fill):
+        return _overlaps(a, b, tol)
+    assert isinstance(b, Fill)
+    return _overlaps(b, a, tol)
 
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
+def graphics_to_components(segs: list[Seg], fills: list[Fill], tol: float) -> list[tuple[list[Seg], list[Fill]]]:
+    """Group rulings and shading that touch (within `tol`) into connected components, top to bottom."""
+    items: list[Seg | Fill] = [*segs, *fills]
+    sets = UnionFind(len(items))
     for i in range(len(items)):
         for j in range(i + 1, len(items)):
-            a, b = items[i], items[j]
-            if isinstance(a, Seg) and isinstance(b, Seg):
-                hit = _touch(a, b)
-            elif isinstance(a, Fill) and isinstance(b, Fill):
-                hit = _overlaps(a, b)
-            else:
-                f, s = (a, b) if isinstance(a, Fill) else (b, a)
-                hit = _overlaps(f, s)
-            if hit:
-                parent[find(i)] = find(j)
-    groups: dict[int, list] = defaultdict(list)
-    for i, it in enumerate(items):
-        groups[find(i)].append(it)
-    out = []
-    for members in groups.values():
+            if _connected(items[i], items[j], tol):
+                sets.union(j, i)
+    out: list[tuple[list[Seg], list[Fill]]] = []
+    for group in sets.groups():
+        members = [items[k] for k in group]
         out.append(([m for m in members if isinstance(m, Seg)], [m for m in members if isinstance(m, Fill)]))
-    out.sort(key=lambda g: min(m.top for m in g[0] + g[1]))
+    out.sort(key=_component_top)
     return out
 
 
-def component_kind(segs: list[Seg], fills: list[Fill], bbox) -> str | None:
+def _component_top(component: tuple[list[Seg], list[Fill]]) -> float:
+    segs, fills = component
+    return min(min((s.top for s in segs), default=float("inf")), min((f.top for f in fills), default=float("inf")))
+
+
+def component_kind(
+    segs: list[Seg], fills: list[Fill], bbox: tuple[float, float, float, float], cfg: LayoutSettings, m: Measures
+) -> str | None:
     """`grid` when rulings split the component into columns, `box` when they only frame it."""
     x0, top, x1, bottom = bbox
-    w, h = x1 - x0, bottom - top
-    if w < 40 or h < 10:
+    if x1 - x0 < cfg.region_min_w * m.body or bottom - top < cfg.region_min_h * m.body:
         return None
-    inner_v = [s for s in segs if s.orient == "v" and x0 + 3 < s.x0 < x1 - 3 and s.bottom - s.top > 6]
-    verticals = [s for s in segs if s.orient == "v"]
-    if inner_v:
+    inset, tall = cfg.inner_rule_inset * m.body, cfg.inner_rule_min * m.body
+    if any(s.orient == "v" and x0 + inset < s.x0 < x1 - inset and s.bottom - s.top > tall for s in segs):
         return "grid"
+    verticals = any(s.orient == "v" for s in segs)
     if fills or (verticals and any(s.orient == "h" for s in segs)):
         return "box"
     return None
 
 
-def page_regions(page: PageData) -> tuple[list[Region], list[Seg]]:
+def page_regions(page: PageData, cfg: LayoutSettings, m: Measures) -> tuple[list[Region], list[Seg]]:
     """Boxes and grids on a page, plus the loose horizontal rules left over."""
     regions: list[Region] = []
     loose: list[Seg] = []
-    for segs, fills in graphics_to_components(page.segs, page.fills):
-        bbox = bbox_of(segs + fills)
-        kind = component_kind(segs, fills, bbox)
+    for segs, fills in graphics_to_components(page.segs, page.fills, cfg.touch * m.body):
+        x0, top, x1, bottom = bbox = bbox_of([*segs, *fills])
+        kind = component_kind(segs, fills, bbox, cfg, m)
         if kind is None:
             loose.extend(s for s in segs if s.orient == "h")
             continue
         frame = "border+shading" if fills and segs else ("shading" if fills else "border")
-        regions.append(
-            Region(
-                page=page.number,
-                index=len(regions),
-                kind=kind,
-                x0=bbox[0],
-                top=bbox[1],
-                x1=bbox[2],
-                bottom=bbox[3],
-                segs=segs,
-                fills=fills,
-                frame=frame,
-            )
-        )
+        regions.append(Region(page.number, len(regions), kind, x0, top, x1, bottom, segs, fills, frame))
     return regions, loose
 
 
-def rules_to_regions(loose: list[Seg], chars: list[Char], page: PageData, start: int) -> list[Region]:
-    """Three-line tables: two or more aligned horizontal rules with text standing in columns between them."""
-    wide = sorted((s for s in loose if s.x1 - s.x0 > 0.3 * page.width), key=lambda s: s.top)
+def _under_rules(c: Char, reg: Region, slack: float) -> bool:
+    """A character between a three-line table's first and last rule."""
+    return reg.x0 - slack <= c.cx <= reg.x1 + slack and reg.top < c.cy < reg.bottom
+
+
+def aligned_rules(loose: list[Seg], page: PageData, cfg: LayoutSettings, m: Measures) -> list[list[Seg]]:
+    """Wide horizontal rules grouped where their ends align, top to bottom; groups of two or more."""
+    wide = sorted((s for s in loose if s.x1 - s.x0 > cfg.rule_min_w * page.width), key=lambda s: s.top)
+    tol = cfg.rule_align * m.body
     used = set()
     out = []
     for i, s in enumerate(wide):
@@ -201,136 +322,71 @@ def rules_to_regions(loose: list[Seg], chars: list[Char], page: PageData, start:
         group = [s]
         for j in range(i + 1, len(wide)):
             t = wide[j]
-            if j not in used and abs(t.x0 - s.x0) < 8 and abs(t.x1 - s.x1) < 8:
+            if j not in used and abs(t.x0 - s.x0) < tol and abs(t.x1 - s.x1) < tol:
                 group.append(t)
                 used.add(j)
-        if len(group) < 2:
-            continue
+        if len(group) >= 2:
+            out.append(group)
+    return out
+
+
+def rules_to_regions(
+    loose: list[Seg], chars: list[Char], page: PageData, cfg: LayoutSettings, m: Measures
+) -> list[Region]:
+    """Three-line tables: two or more aligned horizontal rules with text standing in columns between them."""
+    out: list[Region] = []
+    slack = cfg.edge_slack * m.body
+    for group in aligned_rules(loose, page, cfg, m):
         x0, x1 = min(g.x0 for g in group), max(g.x1 for g in group)
-        top, bottom = group[0].top, group[-1].bottom
-        inside = [c for c in chars if x0 - 1 <= c.cx <= x1 + 1 and top < c.cy < bottom]
-        if not inside or not looks_columnar(chars_to_lines(inside)):
-            continue
-        out.append(
-            Region(
-                page=page.number,
-                index=start + len(out),
-                kind="rules",
-                x0=x0,
-                top=top,
-                x1=x1,
-                bottom=bottom,
-                segs=group,
-                frame="rules",
-            )
-        )
+        reg = Region(page.number, len(out), "rules", x0, group[0].top, x1, group[-1].bottom, group, frame="rules")
+        inside = [c for c in chars if _under_rules(c, reg, slack)]
+        if inside and looks_columnar(chars_to_lines(inside, cfg), cfg):
+            out.append(reg)
     return out
 
 
-def looks_columnar(lines: list[Line]) -> bool:
-    """Text stands in columns when most lines break into 3+ pieces at wide gaps."""
-    if len(lines) < 2:
+def looks_columnar(lines: list[Line], cfg: LayoutSettings) -> bool:
+    """Text stands in columns when most lines break into several pieces at wide gaps."""
+    if len(lines) < cfg.columnar_lines:
         return False
-    pieces = [len(split_on_gaps(ln.chars)) for ln in lines]
-    return sum(p >= 3 for p in pieces) >= max(2, 0.5 * len(lines))
-
-
-def split_on_gaps(chars: list[Char], factor: float = 1.5) -> list[list[Char]]:
-    """Cut a line's characters where the gap exceeds `factor` x the font size."""
-    chars = [c for c in sorted(chars, key=lambda c: c.x0)]
-    out: list[list[Char]] = []
-    for c in chars:
-        if c.text.isspace():
-            continue
-        if out and c.x0 - out[-1][-1].x1 <= factor * max(c.size, 1):
-            out[-1].append(c)
-        else:
-            out.append([c])
-    return out
+    pieces = [len(split_on_gaps(ln.chars, cfg.columnar_gap)) for ln in lines]
+    return sum(p >= cfg.columnar_pieces for p in pieces) >= max(cfg.columnar_lines, cfg.columnar_share * len(lines))
 
 
 # ---------------------------------------------------------------- lines
 
 
-def _is_cjk(ch: str) -> bool:
-    return (
-        "\u2e80" <= ch <= "\u9fff"
-        or "\uf900" <= ch <= "\ufaff"
-        or "\uff00" <= ch <= "\uffef"
-        or "\u3000" <= ch <= "\u303f"
-    )
+def chars_to_lines(chars: Iterable[Char], cfg: LayoutSettings, page: int = 0) -> list[Line]:
+    """Group characters into lines by vertical overlap (a share of the smaller size), each left to right."""
+    share = cfg.line_overlap
 
+    def joins(b: Band, c: Char) -> bool:
+        overlap = (b.bottom if b.bottom < c.bottom else c.bottom) - (b.top if b.top > c.top else c.top)
+        return overlap >= share * (b.size if b.size < c.size else (c.size or b.size))
 
-def chars_to_text(chars: list[Char]) -> str:
-    """Characters of one line (sorted left to right) -> text, with spaces only where the print shows a gap."""
-    out = []
-    prev = None
-    for c in chars:
-        if prev is not None and not c.text.isspace() and not prev.text.isspace():
-            gap = c.x0 - prev.x1
-            if gap > 0.25 * max(c.size, prev.size) and not (_is_cjk(c.text[0]) and _is_cjk(prev.text[-1])):
-                out.append(" ")
-        out.append(c.text)
-        prev = c
-    return re.sub(r"\s+", " ", "".join(out)).strip()
-
-
-def chars_to_lines(chars: list[Char], page: int = 0) -> list[Line]:
-    """Group characters into lines by vertical overlap (half the smaller height), then order each line left to right."""
-    groups: list[list[Char]] = []
-    bounds: list[list[float]] = []  # top, bottom, size of each open line
-    for c in sorted(chars, key=lambda c: (c.top + c.bottom, c.x0)):
-        if not c.upright and c.text.isspace():
-            continue
-        ctop, cbottom, csize = c.top, c.bottom, c.size
-        placed = False
-        for k in range(len(groups) - 1, max(-1, len(groups) - 4), -1):
-            b = bounds[k]
-            overlap = (b[1] if b[1] < cbottom else cbottom) - (b[0] if b[0] > ctop else ctop)
-            if overlap >= 0.5 * (b[2] if b[2] < csize else (csize or b[2])):
-                groups[k].append(c)
-                if ctop < b[0]:
-                    b[0] = ctop
-                if cbottom > b[1]:
-                    b[1] = cbottom
-                if csize > b[2]:
-                    b[2] = csize
-                placed = True
-                break
-            if k == len(groups) - 1 and ctop > b[1]:
-                break  # below the last line: it cannot join an earlier one
-        if not placed:
-            groups.append([c])
-            bounds.append([ctop, cbottom, csize])
-    lines = [make_line(sorted(g, key=lambda c: c.x0), page) for g in groups]
+    kept = [c for c in chars if c.upright or not c.text.isspace()]
+    lines = [make_line(sorted(g, key=lambda c: c.x0), page, cfg) for g in group_lines(kept, joins, cfg.line_lookback)]
     lines = [ln for ln in lines if ln.text]
     lines.sort(key=lambda ln: (round(ln.top, 1), ln.x0))
     return lines
 
 
-def char_style(c: Char) -> tuple:
-    return (c.font, c.bold, round(c.size * 2) / 2)
+def char_style(c: Char) -> Style:
+    return (c.font, c.bold, round(c.size / SIZE_STEP) * SIZE_STEP)
 
 
-def make_line(chars: list[Char], page: int) -> Line:
+def is_bold(chars: Sequence[Char], share: float) -> bool:
+    """At least `share` of the characters are bold."""
+    return sum(c.bold for c in chars) >= share * len(chars)
+
+
+def make_line(chars: list[Char], page: int, cfg: LayoutSettings) -> Line:
     visible = [c for c in chars if not c.text.isspace()] or chars
-    styles = Counter(char_style(c) for c in visible)
-    style = styles.most_common(1)[0][0]
-    sizes = Counter(round(c.size * 2) / 2 for c in visible)
-    bold = sum(c.bold for c in visible) >= 0.6 * len(visible)
+    style = Counter(char_style(c) for c in visible).most_common(1)[0][0]
+    size = Counter(round(c.size / SIZE_STEP) * SIZE_STEP for c in visible).most_common(1)[0][0]
     x0, top, x1, bottom = bbox_of(visible)
-    return Line(
-        page=page,
-        chars=chars,
-        text=chars_to_text(chars),
-        x0=x0,
-        top=top,
-        x1=x1,
-        bottom=bottom,
-        size=sizes.most_common(1)[0][0],
-        style=style,
-        bold=bold,
-    )
+    text = chars_to_text(chars, cfg.space_gap)
+    return Line(page, chars, text, x0, top, x1, bottom, size, style, is_bold(visible, cfg.bold_share))
 
 
 # ---------------------------------------------------------------- furniture
@@ -362,66 +418,65 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
 
 
-def mark_furniture(pages: list[PageLayout]) -> None:
+def mark_furniture(pages: list[PageLayout], cfg: LayoutSettings, m: Measures) -> None:
     """Mark page numbers, running headers and footers; record them on the page."""
-    for pg in pages:
-        zone_top, zone_bottom = MARGIN_ZONE * pg.height, (1 - MARGIN_ZONE) * pg.height
-        lines = sorted(pg.lines, key=lambda ln: ln.top)
-        for cand in _outer_lines(lines, zone_top, zone_bottom):
-            num, ok = page_number_of(cand.text)
-            if ok:
-                cand.role = "page_number"
-                pg.printed_page, pg.printed_label = (num if num is not None and num < 10000 else None), cand.text
-                break
-    seen: dict[str, list[tuple[PageLayout, Line]]] = defaultdict(list)
-    for pg in pages:
-        zone_top, zone_bottom = MARGIN_ZONE * pg.height, (1 - MARGIN_ZONE) * pg.height
-        for ln in _outer_lines(sorted(pg.lines, key=lambda ln: ln.top), zone_top, zone_bottom, depth=2):
-            if ln.role == "body":
-                seen[_furniture_key(ln.text)].append((pg, ln))
-    for key, hits in seen.items():
-        pages_hit = {pg.number for pg, _ in hits}
-        if len(pages_hit) < 2 or len(key) < 2:
-            continue
-        ys = sorted(ln.top for _, ln in hits)
-        # the same text at (nearly) the same height on several pages
-        clusters = cluster(ys, 4.0)
-        big = max(clusters, key=len)
-        if len({pg.number for pg, ln in hits if any(abs(ln.top - y) <= 4.0 for y in big)}) < 2:
-            continue
-        for pg, ln in hits:
-            if not any(abs(ln.top - y) <= 4.0 for y in big):
-                continue
-            if ln.top < pg.height / 2:
-                ln.role = "header"
-                pg.header_text = ln.text if pg.header_text is None else pg.header_text + " " + ln.text
-            else:
-                ln.role = "footer"
-                pg.footer_text = ln.text if pg.footer_text is None else pg.footer_text + " " + ln.text
+    mark_page_numbers(pages, cfg)
+    mark_running_lines(pages, cfg, m)
 
 
-def _outer_lines(lines: list[Line], zone_top: float, zone_bottom: float, depth: int = 2) -> list[Line]:
+def margin_lines(pg: PageLayout, cfg: LayoutSettings) -> list[Line]:
+    """The first and last few lines of a page, when they lie in its top or bottom margin zone."""
+    zone_top, zone_bottom = cfg.margin_zone * pg.height, (1 - cfg.margin_zone) * pg.height
+    lines = sorted(pg.lines, key=lambda ln: ln.top)
+    depth = cfg.furniture_depth
     out = [ln for ln in lines[:depth] if ln.bottom <= zone_top]
     out += [ln for ln in lines[::-1][:depth] if ln.top >= zone_bottom and ln not in out]
     return out
 
 
-def cluster(values: list[float], tol: float) -> list[list[float]]:
-    """Sorted values grouped where neighbours are within `tol`."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return out
+def mark_page_numbers(pages: list[PageLayout], cfg: LayoutSettings) -> None:
+    for pg in pages:
+        for cand in margin_lines(pg, cfg):
+            num, ok = page_number_of(cand.text)
+            if ok:
+                cand.role = "page_number"
+                pg.printed_page, pg.printed_label = (num if num is not None and num < 10000 else None), cand.text
+                break
+
+
+def mark_running_lines(pages: list[PageLayout], cfg: LayoutSettings, m: Measures) -> None:
+    """Running headers and footers: the same text (numbers aside) at (nearly) the same height on several pages."""
+    seen: dict[str, list[tuple[PageLayout, Line]]] = defaultdict(list)
+    for pg in pages:
+        for ln in margin_lines(pg, cfg):
+            if ln.role == "body":
+                seen[_furniture_key(ln.text)].append((pg, ln))
+    drift = cfg.furniture_drift * m.body
+    for key, hits in seen.items():
+        if len({pg.number for pg, _ in hits}) < cfg.furniture_pages or len(key) < cfg.furniture_chars:
+            continue
+        big = max(cluster([ln.top for _, ln in hits], drift), key=len)
+        recurring = [(pg, ln) for pg, ln in hits if any(abs(ln.top - y) <= drift for y in big)]
+        if len({pg.number for pg, _ in recurring}) < cfg.furniture_pages:
+            continue
+        for pg, ln in recurring:
+            _mark_running(pg, ln)
+
+
+def _mark_running(pg: PageLayout, ln: Line) -> None:
+    if ln.top < pg.height / 2:
+        ln.role = "header"
+        pg.header_text = ln.text if pg.header_text is None else pg.header_text + " " + ln.text
+    else:
+        ln.role = "footer"
+        pg.footer_text = ln.text if pg.footer_text is None else pg.footer_text + " " + ln.text
 
 
 # ---------------------------------------------------------------- body style and text column
 
 
-def body_style_of(pages: list[PageLayout]) -> tuple[tuple, float]:
-    counts: Counter = Counter()
+def body_style_of(pages: list[PageLayout]) -> tuple[Style, float]:
+    counts: Counter[Style] = Counter()
     for pg in pages:
         for ln in pg.lines:
             if ln.role == "body":
@@ -429,120 +484,161 @@ def body_style_of(pages: list[PageLayout]) -> tuple[tuple, float]:
                     if not c.text.isspace():
                         counts[char_style(c)] += 1
     if not counts:
-        return ("", False, 12.0), 12.0
+        return ("", False, DEFAULT_SIZE), DEFAULT_SIZE
     style = counts.most_common(1)[0][0]
     return style, style[2]
 
 
-def line_pitch_of(pages: list[PageLayout], style: tuple) -> float:
-    gaps: Counter = Counter()
+def line_pitch_of(pages: list[PageLayout], style: Style, cfg: LayoutSettings) -> float:
+    """The commonest distance between the tops of consecutive body lines (to the point)."""
+    gaps: Counter[float] = Counter()
     for pg in pages:
         body = [ln for ln in pg.lines if ln.role == "body" and ln.style == style]
-        for a, b in zip(body, body[1:]):
+        for a, b in pairwise(body):
             d = round(b.top - a.top, 0)
-            if 0 < d < 4 * style[2]:
+            if 0 < d < cfg.pitch_max * style[2]:
                 gaps[d] += 1
-    return float(gaps.most_common(1)[0][0]) if gaps else 1.75 * style[2]
+    return float(gaps.most_common(1)[0][0]) if gaps else cfg.pitch_fallback * style[2]
 
 
-def set_text_columns(pages: list[PageLayout], style: tuple) -> None:
+def shared_left(lines: Sequence[Line], cfg: LayoutSettings) -> float | None:
+    """The leftmost left edge (to the point) that several lines share; None when no edge is shared."""
+    lefts = Counter(round(ln.x0) for ln in lines)
+    shared = [x for x, n in lefts.items() if n >= cfg.column_shared]
+    return float(min(shared)) if shared else None
+
+
+def right_edge(lines: Sequence[Line], cfg: LayoutSettings) -> float:
+    """A column's right edge: a high quantile of its lines' right ends (a few lines may overrun)."""
+    rights = sorted(ln.x1 for ln in lines)
+    return rights[int(cfg.column_right * (len(rights) - 1))]
+
+
+def hang_left(left: float, lines: Iterable[Line], cfg: LayoutSettings, m: Measures) -> float:
+    """A column's left edge moved to the lines that start a little left of it (hanging punctuation, rounding)."""
+    tol = cfg.column_hang * m.body
+    return min([left, *(ln.x0 for ln in lines if abs(ln.x0 - left) < tol)])
+
+
+def column_of(lines: Sequence[Line], cfg: LayoutSettings, m: Measures) -> tuple[float, float]:
+    """The text column of some lines (a box's): the leftmost edge several lines share (else the leftmost
+    line's), moved to lines starting a little left of it; and the far right edge."""
+    left = shared_left(lines, cfg)
+    if left is None:
+        left = float(min(round(ln.x0) for ln in lines))
+    return hang_left(left, lines, cfg, m), right_edge(lines, cfg)
+
+
+def set_text_columns(pages: list[PageLayout], style: Style, cfg: LayoutSettings, m: Measures) -> None:
     """Each page's text column: the commonest left edge and the far right edge of its body-style lines."""
-    all_left: Counter = Counter()
-    all_right: list[float] = []
-    per_page = {}
+    per_page = {pg.number: [ln for ln in pg.body_lines() if ln.style[2] == style[2] and ln.style[0] == style[0]]
+                for pg in pages}  # fmt: skip
+    every = [ln for lines in per_page.values() for ln in lines]
+    lefts = Counter(round(ln.x0) for ln in every)
+    doc_left = float(lefts.most_common(1)[0][0]) if lefts else cfg.fallback_margin * m.page_w
+    doc_right = right_edge(every, cfg) if every else m.page_w - cfg.fallback_margin * m.page_w
     for pg in pages:
-        body = [ln for ln in pg.lines if ln.role == "body" and ln.style[2] == style[2] and ln.style[0] == style[0]]
-        lefts = Counter(round(ln.x0) for ln in body)
-        rights = sorted(ln.x1 for ln in body)
-        per_page[pg.number] = (lefts, rights)
-        all_left.update(lefts)
-        all_right.extend(rights)
-    doc_left = all_left.most_common(1)[0][0] if all_left else 72.0
-    all_right.sort()
-    doc_right = all_right[int(0.9 * (len(all_right) - 1))] if all_right else 523.0
-    for pg in pages:
-        lefts, rights = per_page[pg.number]
-        shared = [x for x, n in lefts.items() if n >= 2]
-        if sum(lefts.values()) >= 4 and shared:
-            pg.left = float(min(shared))
-            pg.right = rights[int(0.9 * (len(rights) - 1))]
+        lines = per_page[pg.number]
+        left = shared_left(lines, cfg)
+        if len(lines) >= cfg.column_lines and left is not None:
+            pg.left, pg.right = left, right_edge(lines, cfg)
         else:
-            pg.left, pg.right = float(doc_left), doc_right
-        # lines may start a little left of the edge (hanging punctuation, rounding)
-        pg.left = min(
-            pg.left, min((ln.x0 for ln in pg.lines if ln.role == "body" and abs(ln.x0 - pg.left) < 2), default=pg.left)
-        )
+            pg.left, pg.right = doc_left, doc_right
+        pg.left = hang_left(pg.left, pg.body_lines(), cfg, m)
 
 
 # ---------------------------------------------------------------- captions
 
-CAPTION_GAP = 2.6  # line pitches
 
-
-def mark_captions(pages: list[PageLayout], pitch: float, body_style: tuple) -> None:
+def mark_captions(pages: list[PageLayout], body_style: Style, cfg: LayoutSettings, m: Measures) -> None:
     """Attach to each table its title line(s) above and its note lines below; to a box, a title printed above it."""
+    slack = cfg.edge_slack * m.body
     for i, pg in enumerate(pages):
         body = sorted(pg.body_lines(), key=lambda ln: ln.top)
         for reg in pg.regions:
-            above = [ln for ln in body if ln.bottom <= reg.top + 1 and ln.role == "body"]
+            above = [ln for ln in body if ln.bottom <= reg.top + slack and ln.role == "body"]
             if reg.kind in ("grid", "rules"):
-                if above and reg.top - above[-1].bottom < CAPTION_GAP * pitch:
-                    cap = _caption_block(above, pg, body_style)
-                elif not above and i > 0:
-                    prev_body = sorted(pages[i - 1].body_lines(), key=lambda ln: ln.top)
-                    prev_regions_below = [r for r in pages[i - 1].regions if prev_body and r.top > prev_body[-1].bottom]
-                    cap = [] if prev_regions_below else _caption_block(prev_body, pages[i - 1], body_style)
-                else:
-                    cap = []
-                for ln in cap:
-                    ln.role = "table_title"
-                reg.caption = cap
-                below = [ln for ln in body if ln.top >= reg.bottom - 1 and ln.role == "body"]
-                note = []
-                if (
-                    below
-                    and below[0].top - reg.bottom < CAPTION_GAP * pitch
-                    and re.match(r"^\s*(注|说明|备注|资料来源|数据来源)", below[0].text)
-                ):
-                    note = [below[0]]
-                    for ln in below[1:]:
-                        if ln.style == below[0].style and ln.top - note[-1].bottom < 0.8 * pitch:
-                            note.append(ln)
-                        else:
-                            break
-                for ln in note:
-                    ln.role = "table_note"
-                reg.note = note
-            elif reg.kind == "box" and above and reg.top - above[-1].bottom < 1.2 * pitch:
-                last = above[-1]
-                centered = abs(last.cx - reg_center(reg)) < 0.08 * (reg.x1 - reg.x0)
-                if re.match(r"^\s*专\s*栏", last.text) or (
-                    centered and last.style != body_style and last.x1 - last.x0 < 0.8 * (reg.x1 - reg.x0)
-                ):
-                    last.role = "box_title"
-                    reg.caption = [last]
+                reg.caption = table_title(above, reg, pages[i - 1] if i > 0 else None, pg, body_style, cfg, m)
+                below = [ln for ln in body if ln.top >= reg.bottom - slack and ln.role == "body"]
+                reg.note = table_note(below, reg, cfg, m)
+            elif reg.kind == "box":
+                reg.caption = box_title_above(above, reg, body_style, cfg, m)
+
+
+def table_title(
+    above: list[Line],
+    reg: Region,
+    prev_page: PageLayout | None,
+    pg: PageLayout,
+    body_style: Style,
+    cfg: LayoutSettings,
+    m: Measures,
+) -> list[Line]:
+    """A table's title: the lines just above it, or the last lines of the page before when it opens a page."""
+    if above and reg.top - above[-1].bottom < cfg.caption_gap * m.pitch:
+        cap = _caption_block(above, pg, body_style, cfg)
+    elif not above and prev_page is not None:
+        prev_body = sorted(prev_page.body_lines(), key=lambda ln: ln.top)
+        regions_below = [r for r in prev_page.regions if prev_body and r.top > prev_body[-1].bottom]
+        cap = [] if regions_below else _caption_block(prev_body, prev_page, body_style, cfg)
+    else:
+        cap = []
+    for ln in cap:
+        ln.role = "table_title"
+    return cap
+
+
+def table_note(below: list[Line], reg: Region, cfg: LayoutSettings, m: Measures) -> list[Line]:
+    """The 注 lines just under a table, in the first one's style."""
+    if not below or below[0].top - reg.bottom >= cfg.caption_gap * m.pitch or not NOTE_START.match(below[0].text):
+        return []
+    note = [below[0]]
+    for ln in below[1:]:
+        if ln.style == below[0].style and ln.top - note[-1].bottom < cfg.note_line_gap * m.pitch:
+            note.append(ln)
+        else:
+            break
+    for ln in note:
+        ln.role = "table_note"
+    return note
+
+
+def box_title_above(above: list[Line], reg: Region, body_style: Style, cfg: LayoutSettings, m: Measures) -> list[Line]:
+    """A box's title printed just above it: a 专栏 label, or a centred line set apart from the body."""
+    if not above or reg.top - above[-1].bottom >= cfg.box_title_gap * m.pitch:
+        return []
+    last = above[-1]
+    width = reg.x1 - reg.x0
+    centered = abs(last.cx - reg_center(reg)) < cfg.centre_tol * width
+    if sidebar_label(last.text) is not None or (
+        centered and last.style != body_style and last.x1 - last.x0 < cfg.box_title_max_w * width
+    ):
+        last.role = "box_title"
+        return [last]
+    return []
 
 
 def reg_center(reg: Region) -> float:
     return (reg.x0 + reg.x1) / 2
 
 
-def _caption_block(above: list[Line], pg: PageLayout, body_style: tuple) -> list[Line]:
+def _caption_block(above: list[Line], pg: PageLayout, body_style: Style, cfg: LayoutSettings) -> list[Line]:
     """The last line(s) above a table when they look like a title: centred or set apart in style."""
     if not above:
         return []
     last = above[-1]
-    mid = (pg.left + pg.right) / 2
-    centered = abs(last.cx - mid) < 0.08 * (pg.right - pg.left) and last.x0 > pg.left + last.size
+    width = pg.right - pg.left
+    centered = abs(last.cx - (pg.left + pg.right) / 2) < cfg.centre_tol * width
+    centered = centered and last.x0 > pg.left + cfg.caption_indent * last.size
     styled = last.style != body_style
-    if not (centered or styled) or len(last.text) > 80 or last.text.endswith("。"):
+    if not (centered or styled) or len(last.text) > cfg.caption_max_chars or last.text.endswith("。"):
         return []
     block = [last]
     for ln in reversed(above[:-1]):
         if (
             ln.style == last.style
-            and block[0].top - ln.bottom < 0.8 * ln.size
-            and abs(ln.cx - last.cx) < 0.1 * (pg.right - pg.left)
+            and block[0].top - ln.bottom < cfg.caption_line_gap * ln.size
+            and abs(ln.cx - last.cx) < cfg.caption_align * width
         ):
             block.insert(0, ln)
         else:
@@ -550,68 +646,71 @@ def _caption_block(above: list[Line], pg: PageLayout, body_style: tuple) -> list
     return block
 
 
-def is_heading_banner(chars: list[Char]) -> bool:
-    """A box holding only a heading: at most three lines, the first starting 第…章/节/篇."""
-    lines = chars_to_lines(chars)
-    return 0 < len(lines) <= 3 and bool(BANNER_LABEL.match(lines[0].text))
-
-
-BANNER_LABEL = re.compile(r"^第\s*[零〇一二三四五六七八九十百两0-9０-９]+\s*[章节篇]")
+def is_heading_banner(chars: list[Char], cfg: LayoutSettings) -> bool:
+    """A box holding only a heading: a few lines, the first starting 第…篇/章/节."""
+    lines = chars_to_lines(chars, cfg)
+    return 0 < len(lines) <= cfg.banner_lines and ordinal_heading(lines[0].text)
 
 
 # ---------------------------------------------------------------- the stage
 
 
-def page_layout(page: PageData) -> PageLayout:
-    regions, loose = page_regions(page)
+def chars_by_region(chars: list[Char], regions: list[Region], slack: float) -> tuple[dict[int, list[Char]], list[Char]]:
+    """Characters inside each region (by index), and those outside every region."""
     inside: dict[int, list[Char]] = defaultdict(list)
     free: list[Char] = []
-    for c in page.chars:
+    for c in chars:
         for reg in regions:
-            if reg.x0 - 1 <= c.cx <= reg.x1 + 1 and reg.top - 1 <= c.cy <= reg.bottom + 1:
+            if centre_in(c, reg, slack):
                 inside[reg.index].append(c)
                 break
         else:
             free.append(c)
-    # boxes in the page margins hold running headers or footers, not sidebars;
-    # a banner behind a chapter or section heading is decoration, not a sidebar
+    return inside, free
+
+
+def is_flow_box(reg: Region, chars: list[Char], page: PageData, cfg: LayoutSettings) -> bool:
+    """A box whose text belongs to the page's flow: boxes in the page margins hold running headers or
+    footers, not sidebars; a banner behind a chapter or section heading is decoration, not a sidebar."""
+    if reg.kind != "box":
+        return False
+    in_margin = reg.bottom < cfg.margin_zone * page.height or reg.top > (1 - cfg.margin_zone) * page.height
+    return in_margin or is_heading_banner(chars, cfg)
+
+
+def page_layout(page: PageData, cfg: LayoutSettings, m: Measures) -> PageLayout:
+    regions, loose = page_regions(page, cfg, m)
+    slack = cfg.edge_slack * m.body
+    inside, free = chars_by_region(page.chars, regions, slack)
     kept = []
     for reg in regions:
-        in_margin = reg.bottom < MARGIN_ZONE * page.height or reg.top > (1 - MARGIN_ZONE) * page.height
-        if not inside[reg.index] or (reg.kind == "box" and (in_margin or is_heading_banner(inside[reg.index]))):
+        if not inside[reg.index] or is_flow_box(reg, inside[reg.index], page, cfg):
             free.extend(inside[reg.index])
             continue
-        kept.append(reg)
-    rules = rules_to_regions(loose, free, page, start=0)
-    for reg in rules:
-        take = [c for c in free if reg.x0 - 1 <= c.cx <= reg.x1 + 1 and reg.top < c.cy < reg.bottom]
-        ids = {id(c) for c in take}
-        free = [c for c in free if id(c) not in ids]
-        reg.chars = take
-    for reg in kept:
         reg.chars = inside[reg.index]
+        kept.append(reg)
+    rules = rules_to_regions(loose, free, page, cfg, m)
+    for reg in rules:
+        reg.chars = [c for c in free if _under_rules(c, reg, slack)]
+        ids = {id(c) for c in reg.chars}
+        free = [c for c in free if id(c) not in ids]
     regions = sorted(kept + rules, key=lambda r: (r.top, r.x0))
     for i, reg in enumerate(regions):
         reg.index = i
-        reg.lines = chars_to_lines(reg.chars, page.number)
+        reg.lines = chars_to_lines(reg.chars, cfg, page.number)
         for ln in reg.lines:
             ln.region = i
-    lines = chars_to_lines(free, page.number)
-    return PageLayout(
-        number=page.number,
-        width=page.width,
-        height=page.height,
-        lines=lines,
-        regions=regions,
-        char_count=len(page.chars),
-    )
+    lines = chars_to_lines(free, cfg, page.number)
+    return PageLayout(page.number, page.width, page.height, lines, regions, len(page.chars))
 
 
-def run(pdf: ParsedPdf) -> Layout:
-    pages = [page_layout(p) for p in pdf.pages]
-    mark_furniture(pages)
+def run(pdf: ParsedPdf, settings: LayoutSettings | None = None) -> Layout:
+    cfg: LayoutSettings = settings if settings is not None else settings_for("layout")
+    first = first_measures(pdf, cfg)
+    pages = [page_layout(p, cfg, first) for p in pdf.pages]
+    mark_furniture(pages, cfg, first)
     style, size = body_style_of(pages)
-    pitch = line_pitch_of(pages, style)
-    set_text_columns(pages, style)
-    mark_captions(pages, pitch, style)
-    return Layout(pdf=pdf, pages=pages, body_style=style, body_size=size, line_pitch=pitch)
+    measures = Measures(size, line_pitch_of(pages, style, cfg), first.page_w, first.page_h)
+    set_text_columns(pages, style, cfg, measures)
+    mark_captions(pages, style, cfg, measures)
+    return Layout(pdf, pages, style, measures, cfg)

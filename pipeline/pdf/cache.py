@@ -1,4 +1,5 @@
-"""The ingest cache: parsed pages stored by the PDF's SHA-256, so a renamed, copied or unchanged PDF is not parsed again.
+"""The ingest cache: parsed pages stored by the PDF's SHA-256, so a renamed, copied or unchanged PDF is not parsed
+again.
 
 `<out>/.cache/ingest/<sha256>.<key>/` (the key: the ingest stage's fingerprint) holds the cleaned characters, rulings,
 shading and links (schemas `_ingest_*`), written atomically; a change to the ingest code
@@ -12,6 +13,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -44,9 +46,12 @@ def store(out: Path, doc: ParsedPdf, key: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def load_meta(out: Path, sha: str, key: str) -> dict | None:
+def load_meta(out: Path, sha: str, key: str) -> dict[str, Any] | None:
     p = cache_dir(out, sha, key) / "meta.json"
-    return json.loads(p.read_text()) if p.exists() else None
+    if not p.exists():
+        return None
+    meta: dict[str, Any] = json.loads(p.read_text())
+    return meta
 
 
 def load(out: Path, sha: str, path: str, key: str) -> ParsedPdf | None:
@@ -54,7 +59,7 @@ def load(out: Path, sha: str, path: str, key: str) -> ParsedPdf | None:
     if not (d / "meta.json").exists():
         return None
     meta = json.loads((d / "meta.json").read_text())
-    tables = {}
+    tables: dict[str, dict[str, list[Any]]] = {}
     for name in ("_ingest_pages", "_ingest_chars", "_ingest_graphics", "_ingest_links"):
         t = pq.read_table(d / f"{name}.parquet")
         check_table(name, t)
@@ -62,26 +67,26 @@ def load(out: Path, sha: str, path: str, key: str) -> ParsedPdf | None:
     return from_tables(tables, path, sha, meta)
 
 
-def to_tables(doc: ParsedPdf) -> dict:
+def to_tables(doc: ParsedPdf) -> dict[str, Any]:
     pages = doc.pages
     chars = [(pg.number, ch) for pg in pages for ch in pg.chars]
     segs = [(pg.number, s) for pg in pages for s in pg.segs]
     fills = [(pg.number, f) for pg in pages for f in pg.fills]
     links = [(pg.number, lk) for pg in pages for lk in pg.links]
-    char_cols = {"page": [n for n, _ in chars]}
+    char_cols: dict[str, list[Any]] = {"page": [n for n, _ in chars]}
     for k in ("text", "font", "size", "x0", "top", "x1", "bottom", "bold", "upright"):
         char_cols[k] = [getattr(ch, k) for _, ch in chars]
-    graphics = {
+    graphics: dict[str, list[Any]] = {
         "page": [n for n, _ in segs] + [n for n, _ in fills],
         "kind": [s.orient for _, s in segs] + ["fill"] * len(fills),
         "color": [None] * len(segs) + [f.color for _, f in fills],
     }
     for k in ("x0", "top", "x1", "bottom"):
         graphics[k] = [getattr(s, k) for _, s in segs] + [getattr(f, k) for _, f in fills]
-    link_cols = {"page": [n for n, _ in links], "uri": [lk.uri for _, lk in links]}
+    link_cols: dict[str, list[Any]] = {"page": [n for n, _ in links], "uri": [lk.uri for _, lk in links]}
     for k in ("x0", "top", "x1", "bottom"):
         link_cols[k] = [getattr(lk, k) for _, lk in links]
-    page_cols = {
+    page_cols: dict[str, list[Any]] = {
         "page": [p.number for p in pages],
         "width": [p.width for p in pages],
         "height": [p.height for p in pages],
@@ -95,8 +100,8 @@ def to_tables(doc: ParsedPdf) -> dict:
     }
 
 
-def from_tables(t: dict, path: str, sha: str, meta: dict) -> ParsedPdf:
-    pages = {}
+def from_tables(t: dict[str, dict[str, list[Any]]], path: str, sha: str, meta: dict[str, Any]) -> ParsedPdf:
+    pages: dict[int, PageData] = {}
     p = t["_ingest_pages"]
     for i in range(len(p["page"])):
         pages[p["page"][i]] = PageData(
@@ -104,19 +109,31 @@ def from_tables(t: dict, path: str, sha: str, meta: dict) -> ParsedPdf:
         )
     c = t["_ingest_chars"]
     for pg, text, font, size, x0, top, x1, bottom, bold, upright in zip(
-        c["page"], c["text"], c["font"], c["size"], c["x0"], c["top"], c["x1"], c["bottom"], c["bold"], c["upright"]
+        c["page"],
+        c["text"],
+        c["font"],
+        c["size"],
+        c["x0"],
+        c["top"],
+        c["x1"],
+        c["bottom"],
+        c["bold"],
+        c["upright"],
+        strict=True,
     ):
         pages[pg].chars.append(Char(text, font, size, x0, top, x1, bottom, bold, upright))
     g = t["_ingest_graphics"]
     for pg, kind, x0, top, x1, bottom, color in zip(
-        g["page"], g["kind"], g["x0"], g["top"], g["x1"], g["bottom"], g["color"]
+        g["page"], g["kind"], g["x0"], g["top"], g["x1"], g["bottom"], g["color"], strict=True
     ):
         if kind == "fill":
             pages[pg].fills.append(Fill(x0, top, x1, bottom, color))
         else:
             pages[pg].segs.append(Seg(kind, x0, top, x1, bottom))
     lk = t["_ingest_links"]
-    for pg, uri, x0, top, x1, bottom in zip(lk["page"], lk["uri"], lk["x0"], lk["top"], lk["x1"], lk["bottom"]):
+    for pg, uri, x0, top, x1, bottom in zip(
+        lk["page"], lk["uri"], lk["x0"], lk["top"], lk["x1"], lk["bottom"], strict=True
+    ):
         pages[pg].links.append(Link(uri, x0, top, x1, bottom))
     return ParsedPdf(
         path=path,

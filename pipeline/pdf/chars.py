@@ -8,6 +8,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+from pipeline.pdf.model import Char
+from pipeline.settings import settings_for
+
+if TYPE_CHECKING:
+    from pipeline.pdf.ingest import IngestSettings
 
 # CJK Radicals Supplement (U+2E80-U+2EFF) has no NFKC decomposition (but for two
 # characters); Word and WPS exports often map glyphs to these code points through
@@ -166,35 +173,38 @@ def font_is_bold(font: str) -> bool:
     return bool(_BOLD.search(font))
 
 
-def dedupe_doubled(chars: list) -> list:
+def dedupe_doubled(chars: list[Char], settings: IngestSettings | None = None) -> list[Char]:
     """Drop the second copy of characters drawn twice at (almost) the same spot.
 
     Word fakes bold for fonts without a bold face by painting each glyph twice, shifted by a
     fraction of a point; the survivor is marked bold. Two copies count as one when the text
-    and size agree and the offset is under a quarter of the font size horizontally and a
-    tenth vertically. Works on any objects with text, x0, top, size and a writable bold.
+    agrees, their sizes within `double_size` and their offset within `double_dx` x the font size
+    horizontally and `double_dy` x the font size vertically (ingest settings).
     """
+    cfg: IngestSettings = settings if settings is not None else settings_for("ingest")
     kept = []
-    index: dict[tuple[str, int], list] = {}
+    index: dict[tuple[str, int], list[Char]] = {}
     for c in chars:
-        text, x0, top, size = c.text, c.x0, c.top, c.size or 1.0
-        ky = int(top) >> 1
-        if not text.isspace():
-            dup = None
-            for k in ((text, ky), (text, ky - 1), (text, ky + 1)):
-                for k_c in index.get(k, ()):
-                    if (
-                        abs(k_c.x0 - x0) < 0.25 * size
-                        and abs(k_c.top - top) < 0.1 * size
-                        and abs(k_c.size - size) < 0.1
-                    ):
-                        dup = k_c
-                        break
-                if dup is not None:
-                    break
+        if not c.text.isspace():
+            dup = _first_copy(c, index, cfg)
             if dup is not None:
                 dup.bold = True
                 continue
-            index.setdefault((text, ky), []).append(c)
+            index.setdefault((c.text, int(c.top) >> 1), []).append(c)
         kept.append(c)
     return kept
+
+
+def _first_copy(c: Char, index: dict[tuple[str, int], list[Char]], cfg: IngestSettings) -> Char | None:
+    """A character already kept that `c` doubles (looked up in 2-pt bands of `top`, the band and its neighbours)."""
+    text, x0, top, size = c.text, c.x0, c.top, c.size or 1.0
+    ky = int(top) >> 1
+    for k in ((text, ky), (text, ky - 1), (text, ky + 1)):
+        for k_c in index.get(k, ()):
+            if (
+                abs(k_c.x0 - x0) < cfg.double_dx * size
+                and abs(k_c.top - top) < cfg.double_dy * size
+                and abs(k_c.size - size) < cfg.double_size
+            ):
+                return k_c
+    return None

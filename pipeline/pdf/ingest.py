@@ -13,20 +13,69 @@ import contextlib
 import gc
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage, LTLine, LTRect
+from pdfplumber.pdf import PDF
 
-from pipeline.errors import EncryptedPdfError, NotAPdfError, NoTextLayerError, TruncatedPdfError
+from pipeline.errors import BadInputError, EncryptedPdfError, NotAPdfError, NoTextLayerError, TruncatedPdfError
 from pipeline.pdf.chars import clean_font_name, dedupe_doubled, font_is_bold, unify_ideographs
 from pipeline.pdf.model import Char, Fill, Link, PageData, ParsedPdf, Seg
+from pipeline.settings import StageSettings, register, setting, settings_for
 
 log = logging.getLogger(__name__)
 
-THIN = 2.5  # a rectangle thinner than this (pt) is a ruling
-MIN_TEXT_CHARS = 20  # fewer characters than this in the whole file: no text layer
+
+@register("ingest")
+@dataclass(frozen=True)
+class IngestSettings(StageSettings):
+    """The ingest stage's thresholds. Ingest runs before the body size is known: sizes of drawings are relative
+    to the page they are drawn on, offsets between characters to the characters' own size; a few are in
+    points, where they are the precision of the drawing itself."""
+
+    ruling_max: float = setting(
+        0.0042,
+        "page_w",
+        "a rectangle or line at most this thick (2.5 pt on A4) is a ruling, not a box or shading",
+        hi=0.1,
+    )
+    mark_min: float = setting(
+        1.0,
+        "pt",
+        "a line or thin rectangle shorter than this both ways is a dot, not a ruling (drawing precision)",
+    )
+    background_share: float = setting(
+        0.9, "share", "a filled shape covering at least this share of the page is its background, not shading", hi=1.0
+    )
+    frame_min_w: float = setting(
+        0.0336, "page_w", "a curve narrower than this (20 pt on A4) is an ornament, not a frame or shading", hi=1.0
+    )
+    frame_min_h: float = setting(
+        0.0119, "page_h", "a curve lower than this (10 pt on A4) is an ornament, not a frame or shading", hi=1.0
+    )
+    closed_gap: float = setting(
+        3.0, "pt", "a stroked curve whose end comes back within this of its start is closed: a frame (precision)"
+    )
+    white_level: float = setting(
+        0.98,
+        "share",
+        "a colour whose grey or RGB components are all at least this (CMYK inks all at most 1 - this) is white",
+        hi=1.0,
+    )
+    double_dx: float = setting(
+        0.25, "ratio", "a copy of a character shifted less than this x its size sideways is fake bold", hi=1.0
+    )
+    double_dy: float = setting(
+        0.1, "ratio", "a copy of a character shifted less than this x its size up or down is fake bold", hi=1.0
+    )
+    double_size: float = setting(
+        0.1, "pt", "the two copies of a fake-bold character have sizes within this (rounding of sizes)"
+    )
+    min_text_chars: int = setting(20, "count", "a file with fewer characters has no text layer (scanned)")
 
 
 def file_sha256(path: str | Path) -> str:
@@ -55,7 +104,7 @@ def check_file(path: str | Path) -> None:
         )
 
 
-def open_pdf(path: str | Path) -> pdfplumber.PDF:
+def open_pdf(path: str | Path) -> PDF:
     """Open with pdfplumber, turning pdfminer's failures into our error types."""
     p = Path(path)
     try:
@@ -66,8 +115,8 @@ def open_pdf(path: str | Path) -> pdfplumber.PDF:
         raise classify_open_error(e, p.name) from None
 
 
-def classify_open_error(e: BaseException, name: str) -> Exception:
-    chain = []
+def classify_open_error(e: BaseException, name: str) -> BadInputError:
+    chain: list[BaseException] = []
     cur: BaseException | None = e
     while cur is not None and len(chain) < 5:
         chain.append(cur)
@@ -88,7 +137,7 @@ def classify_open_error(e: BaseException, name: str) -> Exception:
     )
 
 
-def document_info(path: str | Path) -> tuple[int, dict]:
+def document_info(path: str | Path) -> tuple[int, dict[str, str]]:
     """(page count, metadata) without parsing any page."""
     pdf = open_pdf(path)
     try:
@@ -97,22 +146,27 @@ def document_info(path: str | Path) -> tuple[int, dict]:
         pdf.close()
 
 
-_WORKER_PDFS: dict[str, object] = {}
+_WORKER_PDFS: dict[str, PDF] = {}
 
 
 def parse_pages(
-    path: str | Path, numbers: Iterable[int], progress: Callable[[int], None] | None = None, keep_open: bool = False
+    path: str | Path,
+    numbers: Iterable[int],
+    progress: Callable[[int], None] | None = None,
+    keep_open: bool = False,
+    settings: IngestSettings | None = None,
 ) -> list[PageData]:
     """Parse some pages (1-based) into cleaned page data.
 
     In worker processes (`keep_open`), the opened PDF is kept for the worker's next chunk of
     pages, so fonts and their character maps are read once per worker, not once per chunk."""
+    cfg: IngestSettings = settings if settings is not None else settings_for("ingest")
     with paused_gc():
-        return _parse_pages(Path(path), numbers, progress, keep_open)
+        return _parse_pages(Path(path), numbers, progress, keep_open, cfg)
 
 
 @contextlib.contextmanager
-def paused_gc():
+def paused_gc() -> Iterator[None]:
     """pdfminer makes objects by the hundred thousand; the cyclic collector scanning them while a page is
     parsed costs a sixth of the time and frees next to nothing. Pages are closed as they are read."""
     was = gc.isenabled()
@@ -124,7 +178,9 @@ def paused_gc():
             gc.enable()
 
 
-def _parse_pages(p: Path, numbers, progress, keep_open: bool) -> list[PageData]:
+def _parse_pages(
+    p: Path, numbers: Iterable[int], progress: Callable[[int], None] | None, keep_open: bool, cfg: IngestSettings
+) -> list[PageData]:
     pdf = _WORKER_PDFS.get(str(p)) if keep_open else None
     if pdf is None:
         pdf = open_pdf(p)
@@ -136,7 +192,7 @@ def _parse_pages(p: Path, numbers, progress, keep_open: bool) -> list[PageData]:
         for n in numbers:
             try:
                 page = pdf.pages[n - 1]
-                out.append(page_to_data(page))
+                out.append(page_to_data(page, cfg))
                 page.close()
             except Exception as e:
                 raise _page_error(e, p.name, n) from None
@@ -148,9 +204,12 @@ def _parse_pages(p: Path, numbers, progress, keep_open: bool) -> list[PageData]:
     return out
 
 
-def parse_chunk(path: str, numbers: list[int]) -> list[tuple]:
+PackedPage = tuple[Any, ...]
+
+
+def parse_chunk(path: str, numbers: list[int], settings: IngestSettings | None = None) -> list[PackedPage]:
     """Worker entry point: a chunk of pages of one PDF, packed as plain tuples (quick to send back)."""
-    return [pack_page(p) for p in parse_pages(path, numbers, keep_open=True)]
+    return [pack_page(p) for p in parse_pages(path, numbers, keep_open=True, settings=settings)]
 
 
 def close_kept() -> None:
@@ -159,7 +218,7 @@ def close_kept() -> None:
     _WORKER_PDFS.clear()
 
 
-def pack_page(p: PageData) -> tuple:
+def pack_page(p: PageData) -> PackedPage:
     return (
         p.number,
         p.width,
@@ -172,7 +231,7 @@ def pack_page(p: PageData) -> tuple:
     )
 
 
-def unpack_pages(packed: list[tuple]) -> list[PageData]:
+def unpack_pages(packed: list[PackedPage]) -> list[PageData]:
     out = []
     for number, width, height, images, chars, segs, fills, links in packed:
         out.append(
@@ -195,7 +254,8 @@ def run(
     pages: Iterable[int] | None = None,
     progress: Callable[[int], None] | None = None,
     sha: str | None = None,
-    info: tuple[int, dict] | None = None,
+    info: tuple[int, dict[str, str]] | None = None,
+    settings: IngestSettings | None = None,
 ) -> ParsedPdf:
     """Parse a PDF (or some of its pages, 1-based) into cleaned page data; `info` is `document_info`, if known."""
     p = Path(path)
@@ -206,14 +266,15 @@ def run(
         path=str(p),
         sha256=sha or file_sha256(p),
         page_count=count,
-        metadata=metadata,
-        pages=parse_pages(p, wanted, progress),
+        metadata=dict(metadata),
+        pages=parse_pages(p, wanted, progress, settings=settings),
     )
 
 
-def check_text_layer(doc: ParsedPdf) -> None:
+def check_text_layer(doc: ParsedPdf, settings: IngestSettings | None = None) -> None:
+    cfg: IngestSettings = settings if settings is not None else settings_for("ingest")
     chars = sum(len(pg.chars) for pg in doc.pages)
-    if chars < MIN_TEXT_CHARS:
+    if chars < cfg.min_text_chars:
         images = sum(pg.images for pg in doc.pages)
         why = f"the PDF has no text layer ({chars} characters on {doc.page_count} pages"
         why += f", {images} images): it looks scanned, so OCR is needed first" if images else ")"
@@ -226,7 +287,7 @@ def _page_error(e: Exception, name: str, page: int) -> Exception:
     return err
 
 
-def _meta_str(v) -> str:
+def _meta_str(v: object) -> str:
     if isinstance(v, bytes):
         for enc in ("utf-16", "utf-8", "latin-1"):
             try:
@@ -236,7 +297,26 @@ def _meta_str(v) -> str:
     return str(v)
 
 
-def page_to_data(page) -> PageData:
+# ---------------------------------------------------------------- one page
+
+
+@dataclass(slots=True)
+class Shape:
+    """A drawn rectangle or curve in page coordinates, with its fill and stroke colours (None: not painted)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    fill: Any
+    stroke: Any
+    pts: list[tuple[float, float]]
+
+
+Box = Callable[[Any], tuple[float, float, float, float]]
+
+
+def page_to_data(page: Any, cfg: IngestSettings) -> PageData:
     """One pdfplumber page -> cleaned page data.
 
     Reads pdfplumber's layout objects (`page.layout`, pdfminer's LTPage) directly and turns
@@ -245,62 +325,55 @@ def page_to_data(page) -> PageData:
     width, height = float(page.width), float(page.height)
     mb_x0, mb_top = float(page.mediabox[0]), float(page.mediabox[1])
     data = PageData(number=page.page_number, width=width, height=height)
-    chars, lines, rects, curves = [], [], [], []
+    chars: list[LTChar] = []
+    lines: list[LTLine] = []
+    rects: list[LTRect] = []
+    curves: list[LTCurve] = []
     _walk(page.layout, chars, lines, rects, curves, data)
 
-    def box(o):
+    def box(o: Any) -> tuple[float, float, float, float]:
         return o.x0 + mb_x0, (height - o.y1) + mb_top, o.x1 + mb_x0, (height - o.y0) + mb_top
 
-    data.chars = chars_from_layout(chars, box)
+    data.chars = chars_from_layout(chars, box, cfg)
     for ln in lines:
-        if _visible(ln.stroking_color):
-            seg = _segment(*box(ln))
+        if _visible(ln.stroking_color, cfg.white_level):
+            seg = _segment(*box(ln), data, cfg)
             if seg:
                 data.segs.append(seg)
-    area = width * height
     for r in rects:
-        x0, top, x1, bottom = box(r)
-        _rect_to_graphics(
-            {
-                "x0": x0,
-                "top": top,
-                "x1": x1,
-                "bottom": bottom,
-                "fill": r.fill,
-                "stroke": r.stroke,
-                "non_stroking_color": r.non_stroking_color,
-                "stroking_color": r.stroking_color,
-            },
-            data,
-            area,
-        )
+        _rect_to_graphics(_shape(r, box), data, cfg)
     for c in curves:
-        x0, top, x1, bottom = box(c)
-        _curve_to_graphics(
-            {
-                "x0": x0,
-                "top": top,
-                "x1": x1,
-                "bottom": bottom,
-                "fill": c.fill,
-                "stroke": c.stroke,
-                "non_stroking_color": c.non_stroking_color,
-                "stroking_color": c.stroking_color,
-                "pts": c.pts,
-            },
-            data,
-            area,
-        )
-    for h in page.hyperlinks:
-        uri = h.get("uri")
-        if uri:
-            data.links.append(
-                Link(uri=str(uri), x0=float(h["x0"]), top=float(h["top"]), x1=float(h["x1"]), bottom=float(h["bottom"]))
-            )
+        _curve_to_graphics(_shape(c, box), data, cfg)
+    data.links = _links(page)
     return data
 
 
-def _walk(container, chars, lines, rects, curves, data) -> None:
+def _shape(o: Any, box: Box) -> Shape:
+    x0, top, x1, bottom = box(o)
+    fill = o.non_stroking_color if o.fill else None
+    stroke = o.stroking_color if o.stroke else None
+    return Shape(x0, top, x1, bottom, fill, stroke, getattr(o, "pts", None) or [])
+
+
+def _links(page: Any) -> list[Link]:
+    out = []
+    for h in page.hyperlinks:
+        uri = h.get("uri")
+        if uri:
+            out.append(
+                Link(uri=str(uri), x0=float(h["x0"]), top=float(h["top"]), x1=float(h["x1"]), bottom=float(h["bottom"]))
+            )
+    return out
+
+
+def _walk(
+    container: Iterable[Any],
+    chars: list[LTChar],
+    lines: list[LTLine],
+    rects: list[LTRect],
+    curves: list[LTCurve],
+    data: PageData,
+) -> None:
     for o in container:
         if isinstance(o, LTChar):
             chars.append(o)
@@ -316,9 +389,9 @@ def _walk(container, chars, lines, rects, curves, data) -> None:
             _walk(o, chars, lines, rects, curves, data)
 
 
-def chars_from_layout(raw_chars: list, box) -> list[Char]:
+def chars_from_layout(raw_chars: list[LTChar], box: Box, cfg: IngestSettings) -> list[Char]:
     """pdfminer's LTChars -> cleaned `Char`s: ideographs unified, doubled copies dropped (marking bold)."""
-    fonts: dict = {}
+    fonts: dict[Any, tuple[str, bool]] = {}
     chars = []
     for c in raw_chars:
         text = c.get_text()
@@ -331,89 +404,91 @@ def chars_from_layout(raw_chars: list, box) -> list[Char]:
             f = fonts[fontname] = (name, font_is_bold(name))
         x0, top, x1, bottom = box(c)
         chars.append(Char(unify_ideographs(text), f[0], round(c.size, 2), x0, top, x1, bottom, f[1], c.upright))
-    return dedupe_doubled(chars)
+    return dedupe_doubled(chars, cfg)
 
 
-def _segment(x0, top, x1, bottom) -> Seg | None:
+def _segment(x0: float, top: float, x1: float, bottom: float, page: PageData, cfg: IngestSettings) -> Seg | None:
+    """A thin line or rectangle -> a horizontal or vertical ruling along its middle (None: a dot, or not thin)."""
     w, h = x1 - x0, bottom - top
-    if w < 1 and h < 1:
+    thin = cfg.ruling_max * page.width
+    if w < cfg.mark_min and h < cfg.mark_min:
         return None
-    if h <= THIN and w > h:
+    if h <= thin and w > h:
         y = (top + bottom) / 2
         return Seg("h", float(x0), y, float(x1), y)
-    if w <= THIN and h > w:
+    if w <= thin and h > w:
         x = (x0 + x1) / 2
         return Seg("v", x, float(top), x, float(bottom))
     return None
 
 
-def _rect_to_graphics(r: dict, data: PageData, page_area: float) -> None:
-    x0, top, x1, bottom = float(r["x0"]), float(r["top"]), float(r["x1"]), float(r["bottom"])
+def _frame(x0: float, top: float, x1: float, bottom: float) -> list[Seg]:
+    """The four edges of a drawn box."""
+    return [
+        Seg("h", x0, top, x1, top),
+        Seg("h", x0, bottom, x1, bottom),
+        Seg("v", x0, top, x0, bottom),
+        Seg("v", x1, top, x1, bottom),
+    ]
+
+
+def _is_background(r: Shape, page: PageData, cfg: IngestSettings) -> bool:
+    return (r.x1 - r.x0) * (r.bottom - r.top) >= cfg.background_share * (page.width * page.height)
+
+
+def _rect_to_graphics(r: Shape, data: PageData, cfg: IngestSettings) -> None:
+    x0, top, x1, bottom = float(r.x0), float(r.top), float(r.x1), float(r.bottom)
     w, h = x1 - x0, bottom - top
-    fill_color = r.get("non_stroking_color") if r.get("fill") else None
-    stroke_color = r.get("stroking_color") if r.get("stroke") else None
-    if w <= THIN or h <= THIN:
-        if _visible(fill_color) or _visible(stroke_color):
-            seg = _segment(x0, top, x1, bottom)
+    thin = cfg.ruling_max * data.width
+    filled, stroked = _visible(r.fill, cfg.white_level), _visible(r.stroke, cfg.white_level)
+    if w <= thin or h <= thin:
+        if filled or stroked:
+            seg = _segment(x0, top, x1, bottom, data, cfg)
             if seg:
                 data.segs.append(seg)
         return
-    if _visible(fill_color) and w * h < 0.9 * page_area:
-        data.fills.append(Fill(x0, top, x1, bottom, _color_str(fill_color)))
-    if _visible(stroke_color):
-        data.segs.extend(
-            [
-                Seg("h", x0, top, x1, top),
-                Seg("h", x0, bottom, x1, bottom),
-                Seg("v", x0, top, x0, bottom),
-                Seg("v", x1, top, x1, bottom),
-            ]
-        )
+    if filled and not _is_background(r, data, cfg):
+        data.fills.append(Fill(x0, top, x1, bottom, _color_str(r.fill)))
+    if stroked:
+        data.segs.extend(_frame(x0, top, x1, bottom))
 
 
-def _curve_to_graphics(c: dict, data: PageData, page_area: float) -> None:
-    x0, top, x1, bottom = float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"])
-    w, h = x1 - x0, bottom - top
-    if w < 20 or h < 10:
+def _curve_to_graphics(c: Shape, data: PageData, cfg: IngestSettings) -> None:
+    x0, top, x1, bottom = float(c.x0), float(c.top), float(c.x1), float(c.bottom)
+    if x1 - x0 < cfg.frame_min_w * data.width or bottom - top < cfg.frame_min_h * data.height:
         return
-    if c.get("fill") and _visible(c.get("non_stroking_color")) and w * h < 0.9 * page_area:
-        data.fills.append(Fill(x0, top, x1, bottom, _color_str(c.get("non_stroking_color"))))
-    elif c.get("stroke") and _visible(c.get("stroking_color")):
-        pts = c.get("pts") or []
-        closed = len(pts) > 3 and abs(pts[0][0] - pts[-1][0]) < 3 and abs(pts[0][1] - pts[-1][1]) < 3
-        if closed:  # a rounded or drawn frame: its bounding box is the box
-            data.segs.extend(
-                [
-                    Seg("h", x0, top, x1, top),
-                    Seg("h", x0, bottom, x1, bottom),
-                    Seg("v", x0, top, x0, bottom),
-                    Seg("v", x1, top, x1, bottom),
-                ]
-            )
+    if _visible(c.fill, cfg.white_level) and not _is_background(c, data, cfg):
+        data.fills.append(Fill(x0, top, x1, bottom, _color_str(c.fill)))
+    elif _visible(c.stroke, cfg.white_level) and _closed(c.pts, cfg.closed_gap):
+        data.segs.extend(_frame(x0, top, x1, bottom))  # a rounded or drawn frame: its bounding box is the box
 
 
-def _visible(color) -> bool:
+def _closed(pts: list[tuple[float, float]], gap: float) -> bool:
+    return len(pts) > 3 and abs(pts[0][0] - pts[-1][0]) < gap and abs(pts[0][1] - pts[-1][1]) < gap
+
+
+def _visible(color: Any, white: float) -> bool:
     """False for no colour and for white; true for anything else (patterns included)."""
     if color is None:
         return False
-    if isinstance(color, (int, float)):
+    if isinstance(color, int | float):
         color = (color,)
-    if not isinstance(color, (tuple, list)) or not color:
+    if not isinstance(color, tuple | list) or not color:
         return True
     try:
         vals = [float(v) for v in color]
     except (TypeError, ValueError):
         return True
     if len(vals) == 1:
-        return vals[0] < 0.98
+        return vals[0] < white
     if len(vals) == 3:
-        return min(vals) < 0.98
+        return min(vals) < white
     if len(vals) == 4:
-        return max(vals) > 0.02
+        return max(vals) > 1 - white
     return True
 
 
-def _color_str(color) -> str:
-    if isinstance(color, (tuple, list)):
-        return ",".join(f"{float(v):.3g}" if isinstance(v, (int, float)) else str(v) for v in color)
+def _color_str(color: Any) -> str:
+    if isinstance(color, tuple | list):
+        return ",".join(f"{float(v):.3g}" if isinstance(v, int | float) else str(v) for v in color)
     return str(color)

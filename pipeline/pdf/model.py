@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-
-class Centered:
-    """Centre of anything with x0, top, x1, bottom."""
-
-    __slots__ = ()
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
+from pipeline.core.geometry import Centered
 
 
 @dataclass(slots=True)
@@ -80,10 +69,5 @@ class ParsedPdf:
     path: str
     sha256: str
     page_count: int
-    metadata: dict
+    metadata: dict[str, Any]
     pages: list[PageData]
-
-
-def bbox_of(items) -> tuple[float, float, float, float]:
-    items = list(items)
-    return (min(i.x0 for i in items), min(i.top for i in items), max(i.x1 for i in items), max(i.bottom for i in items))

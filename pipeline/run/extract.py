@@ -29,6 +29,7 @@ from pipeline.errors import PipelineError
 from pipeline.pdf import cache, ingest
 from pipeline.pdf.model import PageData, ParsedPdf
 from pipeline.run.stages import PERSISTED, PRODUCER, STAGES, Rows, Stage, downstream_closure, fingerprint
+from pipeline.settings import settings_for
 from pipeline.storage import store
 from pipeline.storage.registry import PlanJob
 from pipeline.storage.schema import rows_to_table
@@ -165,8 +166,9 @@ class Parser:
         count, metadata = ingest.document_info(path)
         size = max(4, -(-count // (self.jobs * 6)))
         chunks = [list(range(a, min(count, a + size - 1) + 1)) for a in range(1, count + 1, size)]
+        active = settings_for("ingest")
         work = [
-            (c, None if i % self.jobs == 0 else self.pool.submit(ingest.parse_chunk, str(path), c))
+            (c, None if i % self.jobs == 0 else self.pool.submit(ingest.parse_chunk, str(path), c, active))
             for i, c in enumerate(chunks)
         ]
         return Submitted(count, metadata, work)

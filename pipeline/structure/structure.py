@@ -7,6 +7,7 @@ Paragraphs start at a first-line indent, after a short line or after extra space
 a page break, a sidebar or a table between two lines does not end a paragraph.
 Sidebars are the boxes found by layout; a box that opens a page without a title,
 right after a box that closed the previous page, continues it.
+Thresholds are `StructureSettings`, relative to the layout's `Measures`.
 """
 
 from __future__ import annotations
@@ -14,41 +15,107 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline import __version__
+from pipeline.core.geometry import bbox_of, centre_in
 from pipeline.core.numbering import heading_label, item_label, sidebar_label
+from pipeline.core.text import AGENCY as AGENCY  # re-exported: pipeline/enrich/text.py imports it from here
+from pipeline.core.text import chars_to_text
+from pipeline.core.text import join_lines as join_lines  # re-exported for the same reason
 from pipeline.errors import NotAPlanError
-from pipeline.layout.layout import Layout, Line, PageLayout, Region, char_style, chars_to_text
-from pipeline.pdf.model import bbox_of
+from pipeline.layout.layout import Layout, Line, Measures, PageLayout, Region, Style, char_style, column_of
+from pipeline.settings import StageSettings, register, setting, settings_for
 
 log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+Label = tuple[str, str, int | None, str]  # kind, label as printed, number, rest (numbering.heading_label)
 
 SENTENCE_END = "。！？；：:;!?"
 PARA_END = "。！？；：:;!?…"
 CLOSERS = "”’」』）)》"
-AGENCY = re.compile(r"[（(]\s*(?:牵头单位|牵头部门|责任单位|责任部门|主责单位)\s*[：:]\s*(?P<agency>[^）)]*?)\s*[）)]")
 TOC_LEADER = re.compile(r"(?:[.．·…‥⋯_\-—]{2,}|\s{2,})\s*\d{1,3}\s*$")
+TOC_TITLES = ("目录", "目次")
+PAGE_DIGITS = 3  # a page number in the contents has at most this many digits (as TOC_LEADER says)
+FLOW_ROLES = ("body", "heading", "table_title", "table_note", "box_title")  # lines read in order on a page
+INTERRUPTIONS = ("table_title", "table_note", "box_title")  # lines that part a paragraph without ending it
+
+
+@register("structure")
+@dataclass(frozen=True)
+class StructureSettings(StageSettings):
+    """The structure stage's thresholds."""
+
+    # contents
+    toc_gap: float = setting(
+        2.0, "ratio", "a contents line's page number stands after a gap wider than this x the line's size"
+    )
+    toc_title_lines: int = setting(3, "count", "a contents page's title (目录) is among its first this many lines")
+    toc_entries_titled: int = setting(2, "count", "a page titled 目录 is contents with this many entries")
+    toc_entries: int = setting(
+        3, "count", "an untitled page is contents with at least this many entries (and toc_share)"
+    )
+    toc_share: float = setting(
+        0.4, "share", "an untitled page is contents when entries make this share of its lines (and toc_entries)", hi=1.0
+    )
+    # headings
+    heading_emphasis: float = setting(
+        0.8, "share", "a heading has this share of its characters in another face, weight or size", hi=1.0
+    )
+    heading_size_drop: float = setting(0.09375, "body", "a set-apart heading is at most this much smaller than body")
+    heading_centre: float = setting(
+        0.06, "share", "a centred heading's centre lies within this share of the column's width of its middle", hi=1.0
+    )
+    heading_indent: float = setting(
+        1.5, "ratio", "a centred heading starts more than this x its size right of the column's edge"
+    )
+    heading_more_lines: int = setting(2, "count", "a heading's title carries on over at most this many more lines")
+    heading_line_gap: float = setting(
+        1.0, "ratio", "the lines of one heading follow each other closer than this x the first line's size"
+    )
+    # page kinds
+    front_line_share: float = setting(
+        0.6, "share", "before the first chapter, a line of body text spans this share of the column", hi=1.0
+    )
+    front_lines: int = setting(
+        3, "count", "a page before the first chapter with this many body-text lines is front matter, not a cover"
+    )
+    # paragraphs
+    short_line: float = setting(
+        1.5, "ratio", "a line ending further than this x its size before the column's right edge is short"
+    )
+    indent: float = setting(1.2, "ratio", "a first-line indent is at least this x the line's size")
+    size_change: float = setting(0.09375, "body", "a change of font size by more than this starts a paragraph")
+    para_gap: float = setting(1.1, "pitch", "a gap between lines wider than this starts a paragraph")
+    lead_min_chars: int = setting(4, "chars", "a paragraph shorter than this has no run-in lead")
+    # sidebars
+    box_title_centre: float = setting(
+        0.08, "share", "a box's first line is centred when its centre is within this share of the box's width", hi=1.0
+    )
+    box_title_max_w: float = setting(
+        0.85, "share", "a centred title inside a box is narrower than this share of the box", hi=1.0
+    )
+    box_title_more_lines: int = setting(2, "count", "a box's title carries on over at most this many more lines")
+    box_title_line_gap: float = setting(
+        0.8, "ratio", "the lines of one box title follow each other closer than this x their size"
+    )
+    item_heading_chars: int = setting(
+        30, "chars", "a sidebar item's heading (a short line alone, or the words before ：) is at most this long"
+    )
+    # documents
+    title_size_drop: float = setting(
+        0.03125, "body", "the cover's title lines are within this of the largest size on the cover"
+    )
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def join_lines(texts: list[str]) -> str:
-    """Join printed lines of one paragraph or cell: no separator, except a space between two Latin words."""
-    out = ""
-    for t in texts:
-        t = t.strip()
-        if not t:
-            continue
-        if out and out[-1].isascii() and out[-1].isalpha() and t[0].isascii() and t[0].isalpha():
-            out += " "
-        out += t
-    return out
-
-
-def is_toc_entry(line: Line) -> bool:
+def is_toc_entry(line: Line, cfg: StructureSettings) -> bool:
     """A contents line: text, then leaders or a wide gap, then a page number."""
     if TOC_LEADER.search(line.text):
         return True
@@ -56,12 +123,12 @@ def is_toc_entry(line: Line) -> bool:
     k = len(chars)
     while k > 0 and chars[k - 1].text.isdigit():
         k -= 1
-    if 0 < k < len(chars) and len(chars) - k <= 3:
-        return chars[k].x0 - chars[k - 1].x1 > 2.0 * line.size
+    if 0 < k < len(chars) and len(chars) - k <= PAGE_DIGITS:
+        return chars[k].x0 - chars[k - 1].x1 > cfg.toc_gap * line.size
     return False
 
 
-def emphasis_share(line: Line, body_style: tuple) -> float:
+def emphasis_share(line: Line, body_style: Style) -> float:
     vis = [c for c in line.chars if not c.text.isspace()]
     if not vis:
         return 0.0
@@ -82,20 +149,27 @@ class Heading:
     page: int
 
 
-def find_toc_pages(layout: Layout) -> set[int]:
+Candidate = tuple[PageLayout, Line, Label]
+
+
+def find_toc_pages(layout: Layout, cfg: StructureSettings) -> set[int]:
     toc = set()
     for pg in layout.pages:
         lines = pg.body_lines()
         if not lines:
             continue
-        titled = any(re.sub(r"\s+", "", ln.text) in ("目录", "目次") for ln in lines[:3])
-        entries = sum(is_toc_entry(ln) for ln in lines)
-        if (titled and entries >= 2) or (entries >= 3 and entries >= 0.4 * len(lines)):
+        titled = any(re.sub(r"\s+", "", ln.text) in TOC_TITLES for ln in lines[: cfg.toc_title_lines])
+        entries = sum(is_toc_entry(ln, cfg) for ln in lines)
+        if (titled and entries >= cfg.toc_entries_titled) or (
+            entries >= cfg.toc_entries and entries >= cfg.toc_share * len(lines)
+        ):
             toc.add(pg.number)
     return toc
 
 
-def heading_candidates(layout: Layout, toc_pages: set[int]) -> list[tuple[PageLayout, Line, tuple]]:
+def heading_candidates(layout: Layout, toc_pages: set[int], cfg: StructureSettings) -> list[Candidate]:
+    """Lines outside the contents that start with a heading label and are set apart: styled or centred."""
+    m = layout.measures
     out = []
     for pg in layout.pages:
         if pg.number in toc_pages:
@@ -103,16 +177,22 @@ def heading_candidates(layout: Layout, toc_pages: set[int]) -> list[tuple[PageLa
         mid = (pg.left + pg.right) / 2
         for ln in pg.body_lines():
             lab = heading_label(ln.text)
-            if not lab or is_toc_entry(ln):
+            if not lab or is_toc_entry(ln, cfg):
                 continue
-            styled = emphasis_share(ln, layout.body_style) >= 0.8 and ln.size >= layout.body_size - 1.5
-            centered = abs(ln.cx - mid) < 0.06 * (pg.right - pg.left) and ln.x0 > pg.left + 1.5 * ln.size
+            styled = (
+                emphasis_share(ln, layout.body_style) >= cfg.heading_emphasis
+                and ln.size >= m.body - cfg.heading_size_drop * m.body
+            )
+            centered = (
+                abs(ln.cx - mid) < cfg.heading_centre * (pg.right - pg.left)
+                and ln.x0 > pg.left + cfg.heading_indent * ln.size
+            )
             if styled or centered:
                 out.append((pg, ln, lab))
     return out
 
 
-def choose_scheme(cands: list[tuple[PageLayout, Line, tuple]]) -> tuple[str, str | None]:
+def choose_scheme(cands: list[Candidate]) -> tuple[str, str | None]:
     kinds = Counter(lab[0] for _, _, lab in cands)
     if kinds["chapter"]:
         if kinds["section"]:
@@ -123,69 +203,78 @@ def choose_scheme(cands: list[tuple[PageLayout, Line, tuple]]) -> tuple[str, str
     return "chapter", "section"
 
 
-def find_headings(layout: Layout, toc_pages: set[int]) -> tuple[list[Heading], str]:
-    cands = heading_candidates(layout, toc_pages)
-    chapter_kind, section_kind = choose_scheme(cands)
-    scheme = "一、/（一）" if chapter_kind == "cn_comma" else "第一章/第一节"
+def heading_level(kind: str, number: int | None, scheme: tuple[str, str | None], last: tuple[int, int]) -> str | None:
+    """`chapter` or `section` for a label of the plan's scheme numbered past the last one; None otherwise."""
+    chapter_kind, section_kind = scheme
+    last_chapter, last_section = last
+    if kind == chapter_kind:
+        return "chapter" if number is None or number > last_chapter else None
+    if kind == section_kind and last_chapter:
+        return "section" if number is None or number > last_section else None
+    return None
+
+
+def make_heading(
+    pg: PageLayout, ln: Line, lab: Label, level: str, layout: Layout, cfg: StructureSettings
+) -> Heading | None:
+    """The heading a label line opens, with the lines carrying on its title; None when the title reads as a sentence."""
+    kind, label, number, rest = lab
+    block = heading_block(pg, ln, layout, cfg)
+    title = join_lines([rest] + [b.text for b in block[1:]])
+    if "。" in title.rstrip("。") or not title:
+        return None
+    return Heading(level, kind, label, number, title.rstrip("。"), block, pg.number)
+
+
+def find_headings(layout: Layout, toc_pages: set[int], cfg: StructureSettings) -> tuple[list[Heading], str]:
+    cands = heading_candidates(layout, toc_pages, cfg)
+    scheme = choose_scheme(cands)
     headings: list[Heading] = []
     used: set[int] = set()
-    last_chapter = 0
-    last_section = 0
-    for pg, ln, (kind, label, number, rest) in cands:
+    last = (0, 0)  # the numbers of the last chapter and section
+    for pg, ln, lab in cands:
         if id(ln) in used:
             continue
-        if kind == chapter_kind:
-            level = "chapter"
-            if number is not None and number <= last_chapter:
-                continue
-        elif kind == section_kind and last_chapter:
-            level = "section"
-            if number is not None and number <= last_section:
-                continue
-        else:
-            if kind == "part" and chapter_kind == "chapter":
-                for b in heading_block(pg, ln, layout):  # 第一篇 above the chapters: a heading, not a paragraph
-                    b.role = "heading"
-                    used.add(id(b))
+        level = heading_level(lab[0], lab[2], scheme, last)
+        if level is None:
+            if lab[0] == "part" and scheme[0] == "chapter":  # 第一篇 above the chapters: a heading, not a paragraph
+                _mark_heading(heading_block(pg, ln, layout, cfg), used)
             continue
-        block = heading_block(pg, ln, layout)
-        title = join_lines([rest] + [b.text for b in block[1:]])
-        if "。" in title.rstrip("。") or not title:
+        h = make_heading(pg, ln, lab, level, layout, cfg)
+        if h is None:
             continue
-        for b in block:
-            used.add(id(b))
-            b.role = "heading"
-        headings.append(
-            Heading(
-                level=level,
-                kind=kind,
-                label=label,
-                number=number,
-                title=title.rstrip("。"),
-                lines=block,
-                page=pg.number,
-            )
-        )
-        if level == "chapter":
-            last_chapter = number if number is not None else last_chapter + 1
-            last_section = 0
-        else:
-            last_section = number if number is not None else last_section + 1
-    return headings, scheme
+        _mark_heading(h.lines, used)
+        headings.append(h)
+        last = _numbered(h, last)
+    return headings, ("一、/（一）" if scheme[0] == "cn_comma" else "第一章/第一节")
 
 
-def heading_block(pg: PageLayout, first: Line, layout: Layout) -> list[Line]:
+def _mark_heading(lines: list[Line], used: set[int]) -> None:
+    for b in lines:
+        b.role = "heading"
+        used.add(id(b))
+
+
+def _numbered(h: Heading, last: tuple[int, int]) -> tuple[int, int]:
+    """The last chapter and section numbers after a heading (an unnumbered one counts one on)."""
+    last_chapter, last_section = last
+    if h.level == "chapter":
+        return (h.number if h.number is not None else last_chapter + 1), 0
+    return last_chapter, (h.number if h.number is not None else last_section + 1)
+
+
+def heading_block(pg: PageLayout, first: Line, layout: Layout, cfg: StructureSettings) -> list[Line]:
     """The heading's line plus the lines that carry on its title (same style, close below, no label)."""
     lines = sorted(pg.body_lines(), key=lambda ln: ln.top)
     i = lines.index(first)
     block = [first]
-    for ln in lines[i + 1 : i + 3]:
+    for ln in lines[i + 1 : i + 1 + cfg.heading_more_lines]:
         gap = ln.top - block[-1].bottom
         if (
             ln.style == first.style
-            and gap < 1.0 * first.size
+            and gap < cfg.heading_line_gap * first.size
             and heading_label(ln.text) is None
-            and emphasis_share(ln, layout.body_style) >= 0.8
+            and emphasis_share(ln, layout.body_style) >= cfg.heading_emphasis
         ):
             block.append(ln)
         else:
@@ -193,7 +282,9 @@ def heading_block(pg: PageLayout, first: Line, layout: Layout) -> list[Line]:
     return block
 
 
-def classify_pages(layout: Layout, toc_pages: set[int], first_chapter_page: int) -> dict[int, str]:
+def classify_pages(
+    layout: Layout, toc_pages: set[int], first_chapter_page: int, cfg: StructureSettings
+) -> dict[int, str]:
     kinds = {}
     seen_toc = False
     for pg in layout.pages:
@@ -206,10 +297,10 @@ def classify_pages(layout: Layout, toc_pages: set[int], first_chapter_page: int)
             kinds[pg.number] = "toc"
             seen_toc = True
         else:
-            body_like = [
-                ln for ln in content if ln.style == layout.body_style and ln.x1 - ln.x0 > 0.6 * (pg.right - pg.left)
-            ]
-            kinds[pg.number] = "front" if (len(body_like) >= 3 and (seen_toc or pg.number > 1)) else "cover"
+            width = cfg.front_line_share * (pg.right - pg.left)
+            body_like = [ln for ln in content if ln.style == layout.body_style and ln.x1 - ln.x0 > width]
+            front = len(body_like) >= cfg.front_lines and (seen_toc or pg.number > 1)
+            kinds[pg.number] = "front" if front else "cover"
     return kinds
 
 
@@ -225,38 +316,40 @@ class Para:
 
 
 def starts_paragraph(
-    line: Line, col: tuple[float, float], prev: Line | None, prev_col, pitch: float, interrupted: bool
+    line: Line,
+    col: tuple[float, float],
+    prev: Line | None,
+    prev_col: tuple[float, float] | None,
+    interrupted: bool,
+    cfg: StructureSettings,
+    m: Measures,
 ) -> bool:
-    if prev is None:
+    if prev is None or prev_col is None:
         return True
-    left, right = col
-    prev_short = prev.x1 < prev_col[1] - 1.5 * prev.size
+    prev_short = prev.x1 < prev_col[1] - cfg.short_line * prev.size
     prev_ended = prev.text.rstrip().rstrip(CLOSERS)[-1:] in PARA_END
-    indented = line.x0 - left >= 1.2 * line.size  # first-line indent (or a centred line)
-    if indented and item_label(line.text) is not None:
-        return True  # an indented numbered item
-    if indented:
+    resized = abs(line.size - prev.size) > cfg.size_change * m.body
+    if line.x0 - col[0] >= cfg.indent * line.size:  # a first-line indent (or a centred line) ...
         # ... unless the line before ran to the margin in mid-sentence: the paragraph goes on
-        return prev_short or prev_ended or abs(line.size - prev.size) > 1.5
+        return item_label(line.text) is not None or prev_short or prev_ended or resized
     if prev_short and prev_ended:
         return True  # the line before ended a sentence, short
     if (prev_short or prev_ended) and item_label(line.text) is not None:
         return True  # a numbered or dashed item begins
-    if abs(line.size - prev.size) > 1.5:
+    if resized:
         return True
-    if not interrupted and line.page == prev.page and line.top - prev.bottom > 1.1 * pitch:
-        return True  # extra space between paragraphs
-    return False
+    # extra space between paragraphs
+    return not interrupted and line.page == prev.page and line.top - prev.bottom > cfg.para_gap * m.pitch
 
 
 def para_text(p: Para) -> str:
     return join_lines([ln.text for ln in p.lines])
 
 
-def para_lead(p: Para) -> str | None:
+def para_lead(p: Para, cfg: StructureSettings) -> str | None:
     """The run-in lead: a prefix in another face or weight, closed by sentence punctuation."""
     chars = [c for ln in p.lines for c in ln.chars if not c.text.isspace()]
-    if len(chars) < 4:
+    if len(chars) < cfg.lead_min_chars:
         return None
     majority = Counter(char_style(c) for c in chars).most_common(1)[0][0]
     first = char_style(chars[0])
@@ -280,6 +373,22 @@ def para_bbox(p: Para) -> list[float]:
     return list(bbox_of(first))
 
 
+def lines_to_paragraphs(
+    lines: list[Line], cols: list[tuple[float, float]], cfg: StructureSettings, m: Measures
+) -> list[Para]:
+    """Group lines (with their text column) into paragraphs."""
+    paras: list[Para] = []
+    prev: Line | None = None
+    prev_col: tuple[float, float] | None = None
+    for ln, col in zip(lines, cols, strict=True):
+        if starts_paragraph(ln, col, prev, prev_col, False, cfg, m) or not paras:
+            paras.append(Para())
+        paras[-1].lines.append(ln)
+        paras[-1].cols.append(col)
+        prev, prev_col = ln, col
+    return paras
+
+
 # ---------------------------------------------------------------- sidebars
 
 
@@ -294,162 +403,275 @@ class Sidebar:
     cols: list[tuple[float, float]] = field(default_factory=list)
 
 
-def box_title(reg: Region, body_style: tuple) -> tuple[str | None, str | None, int]:
+def box_title(reg: Region, body_style: Style, cfg: StructureSettings) -> tuple[str | None, str | None, int]:
     """(label, title, number of lines used) for a box: a 专栏 line above it or at its top, or a centred title."""
     if reg.caption:
         lab = sidebar_label(reg.caption[0].text)
-        text = join_lines([ln.text for ln in reg.caption])
         if lab:
             return lab[0], (lab[1] or None), 0
-        return None, text, 0
-    lines = reg.lines
-    if not lines:
+        return None, join_lines([ln.text for ln in reg.caption]), 0
+    if not reg.lines:
         return None, None, 0
-    first = lines[0]
+    first = reg.lines[0]
     lab = sidebar_label(first.text)
     width = reg.x1 - reg.x0
-    centered = abs(first.cx - (reg.x0 + reg.x1) / 2) < 0.08 * width and first.x1 - first.x0 < 0.85 * width
-    if lab or centered:
-        used = [first]
-        for ln in lines[1:3]:
-            if (
-                ln.style == first.style
-                and abs(ln.cx - first.cx) < 0.08 * width
-                and ln.top - used[-1].bottom < 0.8 * ln.size
-                and item_label(ln.text) is None
-            ):
-                used.append(ln)
-            else:
-                break
-        text = join_lines([ln.text for ln in used])
-        if lab:
-            lab = sidebar_label(text)
-            return lab[0], (lab[1] or None), len(used)
-        if first.style != body_style or first.bold:
-            return None, text, len(used)
+    centered = abs(first.cx - (reg.x0 + reg.x1) / 2) < cfg.box_title_centre * width
+    if not (lab or (centered and first.x1 - first.x0 < cfg.box_title_max_w * width)):
+        return None, None, 0
+    used = box_title_lines(reg.lines, width, cfg)
+    text = join_lines([ln.text for ln in used])
+    if lab:
+        label, title = sidebar_label(text) or lab
+        return label, (title or None), len(used)
+    if first.style != body_style or first.bold:
+        return None, text, len(used)
     return None, None, 0
 
 
-def box_column(lines: list[Line], reg: Region) -> tuple[float, float]:
+def box_title_lines(lines: list[Line], width: float, cfg: StructureSettings) -> list[Line]:
+    """A box's first line and the lines that carry on its title (same style, centred alike, close below)."""
+    first = lines[0]
+    used = [first]
+    for ln in lines[1 : 1 + cfg.box_title_more_lines]:
+        if (
+            ln.style == first.style
+            and abs(ln.cx - first.cx) < cfg.box_title_centre * width
+            and ln.top - used[-1].bottom < cfg.box_title_line_gap * ln.size
+            and item_label(ln.text) is None
+        ):
+            used.append(ln)
+        else:
+            break
+    return used
+
+
+def box_column(lines: list[Line], reg: Region, layout: Layout) -> tuple[float, float]:
     """A box's text column: the leftmost edge two lines share (or the leftmost line), and the far right edge."""
     if not lines:
         return reg.x0, reg.x1
-    return column_left(lines), sorted(ln.x1 for ln in lines)[int(0.9 * (len(lines) - 1))]
+    return column_of(lines, layout.settings, layout.measures)
 
 
-def column_left(lines: list[Line]) -> float:
-    lefts = Counter(round(ln.x0) for ln in lines)
-    shared = [x for x, n in lefts.items() if n >= 2]
-    left = float(min(shared) if shared else min(lefts))
-    return min([left] + [ln.x0 for ln in lines if abs(ln.x0 - left) < 2])
+@dataclass
+class Item:
+    """A sidebar item being read: its label, heading and text so far."""
+
+    label: str
+    depth: int
+    heading: str | None
+    body: str
+    heading_only: bool
+    page: int
+    bbox: list[float]
+    char_start: int
+    char_end: int
+    extra: list[str] = field(default_factory=list)
+
+    def row(self, item_no: int) -> Row:
+        text = "\n".join(t for t in [self.body, *self.extra] if t)
+        m = AGENCY.search(text)
+        return {
+            "item_no": item_no,
+            "item_label": self.label,
+            "depth": self.depth,
+            "heading": self.heading,
+            "text": text,
+            "lead_agency": m.group("agency") if m else None,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "page": self.page,
+            "bbox": self.bbox,
+        }
 
 
-def lines_to_paragraphs(
-    lines: list[Line], cols: list[tuple[float, float]], pitch: float, breaks: set[int] | None = None
-) -> list[Para]:
-    """Group lines (with their text column) into paragraphs; `breaks` marks indexes after an interruption."""
-    paras: list[Para] = []
-    prev, prev_col = None, None
-    for i, (ln, col) in enumerate(zip(lines, cols)):
-        interrupted = bool(breaks and i in breaks)
-        if starts_paragraph(ln, col, prev, prev_col, pitch, interrupted) or not paras:
-            paras.append(Para())
-        paras[-1].lines.append(ln)
-        paras[-1].cols.append(col)
-        prev, prev_col = ln, col
-    return paras
-
-
-def sidebar_items(paras: list[str], para_lines: list[list[Line]]) -> tuple[list[dict], str | None]:
+def sidebar_items(
+    paras: list[str], para_lines: list[list[Line]], cfg: StructureSettings
+) -> tuple[list[Row], str | None]:
     """Items of one sidebar from its paragraphs, and a lead agency standing alone for the whole sidebar."""
-    items: list[dict] = []
+    items: list[Item] = []
     kinds: list[str] = []
     sidebar_agency = None
-    starts = []
-    pos = 0
-    for text in paras:  # where each paragraph starts in the sidebar's text ("\n"-joined)
-        starts.append(pos)
-        pos += len(text) + 1
-    for i, (text, lines) in enumerate(zip(paras, para_lines)):
+    start = 0  # where each paragraph starts in the sidebar's text ("\n"-joined)
+    for text, lines in zip(paras, para_lines, strict=True):
         m = AGENCY.fullmatch(text.strip())
+        lab = item_label(text)
         if m:
             sidebar_agency = m.group("agency")
-            continue
-        lab = item_label(text)
-        if lab is None:
-            if items and (items[-1]["_heading_only"] or items[-1]["_open"]):
-                items[-1]["_extra"].append(text)
-                items[-1]["char_end"] = starts[i] + len(text)
-            continue
-        kind, label, rest = lab
-        if kind not in kinds:
-            kinds.append(kind)
-        heading, body, heading_only = split_item_heading(rest)
-        items.append(
-            {
-                "item_label": label,
-                "depth": kinds.index(kind) + 1,
-                "heading": heading,
-                "_body": body,
-                "_heading_only": heading_only,
-                "_open": True,
-                "_extra": [],
-                "page": lines[0].page,
-                "bbox": list(bbox_of([lines[0]])),
-                "char_start": starts[i],
-                "char_end": starts[i] + len(text),
-            }
-        )
-    out = []
-    for i, it in enumerate(items, 1):
-        text = "\n".join(t for t in [it["_body"]] + it["_extra"] if t)
-        m = AGENCY.search(text)
-        out.append(
-            {
-                "item_no": i,
-                "item_label": it["item_label"],
-                "depth": it["depth"],
-                "heading": it["heading"],
-                "text": text,
-                "lead_agency": m.group("agency") if m else None,
-                "char_start": it["char_start"],
-                "char_end": it["char_end"],
-                "page": it["page"],
-                "bbox": it["bbox"],
-            }
-        )
-    return out, sidebar_agency
+        elif lab is not None:
+            kind, label, rest = lab
+            if kind not in kinds:
+                kinds.append(kind)
+            heading, body, heading_only = split_item_heading(rest, cfg)
+            bbox = list(bbox_of([lines[0]]))
+            end = start + len(text)
+            items.append(
+                Item(label, kinds.index(kind) + 1, heading, body, heading_only, lines[0].page, bbox, start, end)
+            )
+        elif items:  # a paragraph without a label carries on the item before
+            items[-1].extra.append(text)
+            items[-1].char_end = start + len(text)
+        start += len(text) + 1
+    return [it.row(i) for i, it in enumerate(items, 1)], sidebar_agency
 
 
-def split_item_heading(rest: str) -> tuple[str | None, str, bool]:
+def split_item_heading(rest: str, cfg: StructureSettings) -> tuple[str | None, str, bool]:
     """(heading, body, heading_only): a short label line alone is a heading; else the words before `：`/`。`."""
     rest = rest.strip()
-    if len(rest) <= 30 and not any(p in rest for p in "。；;") and not AGENCY.search(rest):
+    n = cfg.item_heading_chars
+    if len(rest) <= n and not any(p in rest for p in "。；;") and not AGENCY.search(rest):
         return rest.rstrip("：:"), "", True
-    m = re.match(r"^(?P<h>[^：:。；;，,]{2,30})[：:。]", rest)
+    m = re.match(rf"^(?P<h>[^：:。；;，,]{{2,{n}}})[：:。]", rest)
     if m:
         return m.group("h").strip(), rest[m.end() :].strip(), False
     return None, rest, False
+
+
+def sidebar_frame(regions: list[Region]) -> str:
+    frames = {r.frame for r in regions}
+    return "border+shading" if "border+shading" in frames or {"border", "shading"} <= frames else sorted(frames)[0]
 
 
 # ---------------------------------------------------------------- the walk
 
 
 @dataclass
+class Walk:
+    """The body pages read in order: headings open outline entries, lines gather into paragraphs, boxes into
+    sidebars. A page break, a sidebar or a table between two lines does not end a paragraph."""
+
+    layout: Layout
+    cfg: StructureSettings
+    page_kinds: dict[int, str]
+    heading_at: dict[int, Heading]
+    outline: list[Row] = field(default_factory=list)
+    paras: list[Para] = field(default_factory=list)
+    sidebars: list[Sidebar] = field(default_factory=list)
+    chapter_no: int | None = None
+    section_no: int | None = None
+    open_entries: dict[str, Row] = field(default_factory=dict)
+    last_page: int | None = None
+    prev_line: Line | None = None
+    prev_col: tuple[float, float] | None = None
+    interrupted: bool = False
+    open_box: tuple[Sidebar, int] | None = None  # a sidebar whose box closed the previous page
+
+    def read(self) -> None:
+        for pg in self.layout.pages:
+            if self.page_kinds[pg.number] in ("body", "front"):
+                self.page(pg)
+        self.close(("section", "chapter"))
+
+    def close(self, levels: Iterable[str]) -> None:
+        for lv in levels:
+            e = self.open_entries.pop(lv, None)
+            if e is not None:
+                e["page_end"] = max(e["page_start"], self.last_page or e["page_start"])
+
+    def page(self, pg: PageLayout) -> None:
+        front = self.page_kinds[pg.number] == "front"
+        first_on_page = True
+        last_box: Sidebar | None = None
+        for obj in reading_order(pg):
+            if isinstance(obj, Region) and obj.kind == "box":
+                last_box = self.box(obj, pg.number, first_on_page)
+                first_on_page = False
+            elif isinstance(obj, Region) or obj.role in INTERRUPTIONS:
+                first_on_page, last_box = False, None
+                self.interrupted, self.last_page = True, pg.number
+            else:
+                first_on_page, last_box = False, None
+                self.line(obj, (pg.left, pg.right), front)
+        self.open_box = (last_box, pg.number) if last_box is not None else None
+
+    def box(self, reg: Region, page: int, first_on_page: bool) -> Sidebar:
+        label, title, used = box_title(reg, self.layout.body_style, self.cfg)
+        lines = reg.lines[used:]
+        ob = self.open_box
+        if first_on_page and ob is not None and ob[1] == page - 1 and label is None and title is None:
+            sb = ob[0]
+            sb.regions.append(reg)
+        else:
+            sb = Sidebar([reg], label, title, self.chapter_no, self.section_no)
+            self.sidebars.append(sb)
+        sb.lines.extend(lines)
+        sb.cols.extend([box_column(lines, reg, self.layout)] * len(lines))
+        self.interrupted, self.last_page = True, page
+        return sb
+
+    def line(self, ln: Line, col: tuple[float, float], front: bool) -> None:
+        h = self.heading_at.get(id(ln))
+        if h is not None:
+            self.heading(h)
+            return
+        if ln.role == "heading":
+            return  # a continuation line of a heading block
+        if starts_paragraph(
+            ln, col, self.prev_line, self.prev_col, self.interrupted, self.cfg, self.layout.measures
+        ) or (not self.paras):
+            chapter_no = None if front else self.chapter_no
+            self.paras.append(
+                Para(chapter_no=chapter_no, section_no=self.section_no if chapter_no is not None else None)
+            )
+        self.paras[-1].lines.append(ln)
+        self.paras[-1].cols.append(col)
+        self.prev_line, self.prev_col, self.interrupted = ln, col, False
+        self.last_page = ln.page
+
+    def heading(self, h: Heading) -> None:
+        if h.level == "chapter":
+            self.close(("section", "chapter"))
+            self.chapter_no, self.section_no = h.number, None
+        else:
+            self.close(("section",))
+            self.section_no = h.number
+        entry = {
+            "level": h.level,
+            "chapter_no": self.chapter_no,
+            "section_no": self.section_no if h.level == "section" else None,
+            "label": h.label,
+            "title": h.title,
+            "page_start": h.page,
+            "page_end": h.page,
+            "bbox": list(bbox_of(h.lines)),
+        }
+        self.outline.append(entry)
+        self.open_entries[h.level] = entry
+        self.last_page = h.lines[-1].page
+        self.prev_line, self.interrupted = None, False
+
+
+def reading_order(pg: PageLayout) -> list[Line | Region]:
+    """A page's flowing lines and its regions, top to bottom (a line before a region at the same height)."""
+    items: list[tuple[float, int, Line | Region]] = [(ln.top, 0, ln) for ln in pg.lines if ln.role in FLOW_ROLES]
+    items += [(r.top, 1, r) for r in pg.regions]
+    items.sort(key=lambda t: (t[0], t[1]))
+    return [obj for _, _, obj in items]
+
+
+# ---------------------------------------------------------------- rows
+
+
+@dataclass
 class Structure:
-    outline: list[dict]
-    paragraphs: list[dict]
-    sidebars: list[dict]
-    sidebar_items: list[dict]
-    pages: list[dict]
-    links: list[dict]
-    document: dict
+    outline: list[Row]
+    paragraphs: list[Row]
+    sidebars: list[Row]
+    sidebar_items: list[Row]
+    pages: list[Row]
+    links: list[Row]
+    document: Row
     page_kinds: dict[int, str]
 
 
-def run(layout: Layout, source_file: str | None = None, registry: dict | None = None) -> Structure:
-    toc_pages = find_toc_pages(layout)
-    headings, scheme = find_headings(layout, toc_pages)
+def run(
+    layout: Layout,
+    source_file: str | None = None,
+    registry: dict[str, Any] | None = None,
+    settings: StructureSettings | None = None,
+) -> Structure:
+    cfg: StructureSettings = settings if settings is not None else settings_for("structure")
+    toc_pages = find_toc_pages(layout, cfg)
+    headings, scheme = find_headings(layout, toc_pages, cfg)
     name = source_file or Path(layout.pdf.path).name
     chapters = [h for h in headings if h.level == "chapter"]
     if not chapters:
@@ -458,131 +680,54 @@ def run(layout: Layout, source_file: str | None = None, registry: dict | None = 
             file=name,
             expected="a development plan with numbered chapters",
         )
-    page_kinds = classify_pages(layout, toc_pages, chapters[0].page)
-    heading_at = {id(h.lines[0]): h for h in headings}
-    pitch = layout.line_pitch
+    page_kinds = classify_pages(layout, toc_pages, chapters[0].page, cfg)
+    walk = Walk(layout, cfg, page_kinds, {id(h.lines[0]): h for h in headings})
+    walk.read()
+    sidebars, items = sidebar_rows(walk.sidebars, layout, cfg)
+    return Structure(
+        outline=[{"outline_seq": i, **e} for i, e in enumerate(walk.outline, 1)],
+        paragraphs=paragraph_rows(walk.paras, cfg),
+        sidebars=sidebars,
+        sidebar_items=items,
+        pages=[page_row(pg, page_kinds[pg.number]) for pg in layout.pages],
+        links=links_of(layout),
+        document=document_row(layout, name, scheme, page_kinds, registry, cfg),
+        page_kinds=page_kinds,
+    )
 
-    outline: list[dict] = []
-    paras: list[Para] = []
-    sidebars: list[Sidebar] = []
-    chapter_no = section_no = None
-    open_entries: dict[str, dict] = {}
-    last_page = None
-    prev_line = prev_col = None
-    interrupted = False
-    open_box: tuple[Sidebar, int] | None = None  # a sidebar whose box closed the previous page
 
-    def close(level_names):
-        for lv in level_names:
-            e = open_entries.pop(lv, None)
-            if e is not None:
-                e["page_end"] = max(e["page_start"], last_page or e["page_start"])
-
-    for pg in layout.pages:
-        if page_kinds[pg.number] not in ("body", "front"):
-            continue
-        col = (pg.left, pg.right)
-        items = [
-            (ln.top, 0, ln)
-            for ln in pg.lines
-            if ln.role in ("body", "heading", "table_title", "table_note", "box_title")
-        ]
-        items += [(r.top, 1, r) for r in pg.regions]
-        items.sort(key=lambda t: (t[0], t[1]))
-        first_on_page = True
-        last_was_box: Sidebar | None = None
-        for _, is_region, obj in items:
-            if is_region and obj.kind == "box":
-                reg: Region = obj
-                label, title, used = box_title(reg, layout.body_style)
-                body_lines = reg.lines[used:]
-                if (
-                    first_on_page
-                    and open_box is not None
-                    and open_box[1] == pg.number - 1
-                    and label is None
-                    and title is None
-                ):
-                    sb = open_box[0]
-                    sb.regions.append(reg)
-                else:
-                    sb = Sidebar(regions=[reg], label=label, title=title, chapter_no=chapter_no, section_no=section_no)
-                    sidebars.append(sb)
-                sb.lines.extend(body_lines)
-                sb.cols.extend([box_column(body_lines, reg)] * len(body_lines))
-                last_was_box = sb
-                interrupted, first_on_page, last_page = True, False, pg.number
-                continue
-            first_on_page, last_was_box = False, None
-            if is_region or obj.role in ("table_title", "table_note", "box_title"):
-                interrupted, last_page = True, pg.number
-                continue
-            ln: Line = obj
-            h = heading_at.get(id(ln))
-            if h is not None:
-                if h.level == "chapter":
-                    close(["section", "chapter"])
-                    chapter_no, section_no = h.number, None
-                else:
-                    close(["section"])
-                    section_no = h.number
-                entry = {
-                    "level": h.level,
-                    "chapter_no": chapter_no,
-                    "section_no": section_no if h.level == "section" else None,
-                    "label": h.label,
-                    "title": h.title,
-                    "page_start": h.page,
-                    "page_end": h.page,
-                    "bbox": list(bbox_of(h.lines)),
-                }
-                outline.append(entry)
-                open_entries[h.level] = entry
-                last_page = h.lines[-1].page
-                prev_line, interrupted = None, False
-                continue
-            if ln.role == "heading":
-                continue  # a continuation line of a heading block
-            this_chapter = None if page_kinds[pg.number] == "front" else chapter_no
-            if starts_paragraph(ln, col, prev_line, prev_col, pitch, interrupted) or not paras:
-                paras.append(Para(chapter_no=this_chapter, section_no=section_no if this_chapter is not None else None))
-            paras[-1].lines.append(ln)
-            paras[-1].cols.append(col)
-            prev_line, prev_col, interrupted = ln, col, False
-            last_page = pg.number
-        open_box = (last_was_box, pg.number) if last_was_box is not None else None
-    close(["section", "chapter"])
-
-    paragraph_rows = []
+def paragraph_rows(paras: list[Para], cfg: StructureSettings) -> list[Row]:
+    rows: list[Row] = []
     for p in paras:
         text = para_text(p)
         if not text:
             continue
-        paragraph_rows.append(
+        rows.append(
             {
-                "para_no": len(paragraph_rows) + 1,
+                "para_no": len(rows) + 1,
                 "chapter_no": p.chapter_no,
                 "section_no": p.section_no,
-                "lead": para_lead(p),
+                "lead": para_lead(p, cfg),
                 "text": text,
                 "page_start": p.lines[0].page,
                 "page_end": p.lines[-1].page,
                 "bbox": para_bbox(p),
             }
         )
+    return rows
 
-    sidebar_rows, item_rows = [], []
+
+def sidebar_rows(sidebars: list[Sidebar], layout: Layout, cfg: StructureSettings) -> tuple[list[Row], list[Row]]:
+    """Sidebar rows and their item rows."""
+    rows: list[Row] = []
+    item_rows: list[Row] = []
     for seq, sb in enumerate(sidebars, 1):
-        bparas = lines_to_paragraphs(sb.lines, sb.cols, pitch)
-        texts = [para_text(p) for p in bparas]
-        items, agency = sidebar_items(texts, [p.lines for p in bparas])
-        for it in items:
-            it["sidebar_seq"] = seq
-        item_rows.extend(items)
-        frames = {r.frame for r in sb.regions}
-        frame = "border+shading" if "border+shading" in frames or {"border", "shading"} <= frames else sorted(frames)[0]
+        paras = lines_to_paragraphs(sb.lines, sb.cols, cfg, layout.measures)
+        texts = [para_text(p) for p in paras]
+        items, agency = sidebar_items(texts, [p.lines for p in paras], cfg)
+        item_rows.extend({**it, "sidebar_seq": seq} for it in items)
         first = sb.regions[0]
-        sidebar_rows.append(
+        rows.append(
             {
                 "sidebar_seq": seq,
                 "sidebar_label": sb.label,
@@ -592,29 +737,16 @@ def run(layout: Layout, source_file: str | None = None, registry: dict | None = 
                 "text": "\n".join(texts),
                 "lead_agency": agency,
                 "item_count": len(items),
-                "frame": frame,
+                "frame": sidebar_frame(sb.regions),
                 "page_start": first.page,
                 "page_end": sb.regions[-1].page,
                 "bbox": [first.x0, first.top, first.x1, first.bottom],
             }
         )
-
-    page_rows = [page_row(pg, page_kinds[pg.number]) for pg in layout.pages]
-    link_rows = links_of(layout)
-    document = document_row(layout, name, scheme, page_kinds, registry)
-    return Structure(
-        outline=[{"outline_seq": i, **e} for i, e in enumerate(outline, 1)],
-        paragraphs=paragraph_rows,
-        sidebars=sidebar_rows,
-        sidebar_items=item_rows,
-        pages=page_rows,
-        links=link_rows,
-        document=document,
-        page_kinds=page_kinds,
-    )
+    return rows, item_rows
 
 
-def page_row(pg: PageLayout, kind: str) -> dict:
+def page_row(pg: PageLayout, kind: str) -> Row:
     lines = [ln for ln in pg.lines if ln.role not in ("page_number", "header", "footer")]
     lines += [ln for r in pg.regions for ln in r.lines]
     lines.sort(key=lambda ln: (round(ln.top), ln.x0))
@@ -632,17 +764,19 @@ def page_row(pg: PageLayout, kind: str) -> dict:
     }
 
 
-def links_of(layout: Layout) -> list[dict]:
+def links_of(layout: Layout) -> list[Row]:
+    """Each link with the text printed under it."""
+    cfg, m = layout.settings, layout.measures
     rows = []
     for page in layout.pdf.pages:
-        for n, lk in enumerate(sorted(page.links, key=lambda l: (round(l.top), l.x0)), 1):
-            under = [c for c in page.chars if lk.x0 - 1 <= c.cx <= lk.x1 + 1 and lk.top - 1 <= c.cy <= lk.bottom + 1]
+        for n, lk in enumerate(sorted(page.links, key=lambda k: (round(k.top), k.x0)), 1):
+            under = [c for c in page.chars if centre_in(c, lk, cfg.edge_slack * m.body)]
             under.sort(key=lambda c: (round(c.top), c.x0))
             rows.append(
                 {
                     "page": page.number,
                     "link_no": n,
-                    "text": chars_to_text(under),
+                    "text": chars_to_text(under, cfg.space_gap),
                     "uri": lk.uri,
                     "bbox": [lk.x0, lk.top, lk.x1, lk.bottom],
                 }
@@ -650,23 +784,32 @@ def links_of(layout: Layout) -> list[dict]:
     return rows
 
 
-def document_row(layout: Layout, name: str, scheme: str, page_kinds: dict[int, str], registry: dict | None) -> dict:
-    title, source = None, None
+def document_title(layout: Layout, name: str, page_kinds: dict[int, str], cfg: StructureSettings) -> tuple[str, str]:
+    """(title, where it was found): the cover's largest lines, the running header, the metadata or the file name."""
     covers = [pg for pg in layout.pages if page_kinds.get(pg.number) == "cover"]
-    if covers:
-        lines = [ln for ln in covers[0].lines if ln.role == "body"]
-        if lines:
-            big = max(ln.size for ln in lines)
-            title = join_lines([ln.text for ln in sorted(lines, key=lambda l: l.top) if ln.size >= big - 0.5])
-            source = "cover"
-    if not title:
-        headers = Counter(pg.header_text for pg in layout.pages if pg.header_text)
-        if headers:
-            title, source = headers.most_common(1)[0][0], "running_header"
-    if not title and layout.pdf.metadata.get("Title"):
-        title, source = layout.pdf.metadata["Title"], "metadata"
-    if not title:
-        title, source = Path(name).stem, "file_name"
+    lines = [ln for ln in covers[0].lines if ln.role == "body"] if covers else []
+    if lines:
+        big = max(ln.size for ln in lines) - cfg.title_size_drop * layout.measures.body
+        title = join_lines([ln.text for ln in sorted(lines, key=lambda ln: ln.top) if ln.size >= big])
+        if title:
+            return title, "cover"
+    headers = Counter(pg.header_text for pg in layout.pages if pg.header_text)
+    if headers:
+        return headers.most_common(1)[0][0], "running_header"
+    if layout.pdf.metadata.get("Title"):
+        return str(layout.pdf.metadata["Title"]), "metadata"
+    return Path(name).stem, "file_name"
+
+
+def document_row(
+    layout: Layout,
+    name: str,
+    scheme: str,
+    page_kinds: dict[int, str],
+    registry: dict[str, Any] | None,
+    cfg: StructureSettings,
+) -> Row:
+    title, source = document_title(layout, name, page_kinds, cfg)
     reg = registry or {}
     return {
         "title": title,

@@ -14,39 +14,101 @@ A table is read in four steps, each from geometry:
 Pages are stitched: a repeated header is recognised and skipped, a merged cell left
 open at the foot of a page carries on into the next page, and the category and 序号
 are filled down onto rows whose merged cell was printed on an earlier page.
+Thresholds are `TablesSettings`, relative to the layout's `Measures`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
 
-from pipeline.layout.layout import Layout, Region, chars_to_text, cluster, split_on_gaps
-from pipeline.pdf.model import Centered, Char, Seg
-from pipeline.structure.structure import join_lines
+from pipeline.core.geometry import Band, Centered, UnionFind, cluster_means, group_lines, split_on_gaps
+from pipeline.core.text import chars_to_text, join_lines
+from pipeline.layout.layout import Layout, LayoutSettings, Measures, Region, is_bold
+from pipeline.pdf.model import Char, Seg
+from pipeline.settings import StageSettings, register, setting, settings_for
 
 log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
 
 HEADER_WORDS = re.compile(
     r"年|目标|预期|完成|增速|增长|增幅|指标|名称|序号|编号|类别|单位|属性|规划|情况|基[数期]|现状|"
     r"实际|累计|年均|平均|备注|领域|分类|类型|项目|数值|值|速|率|计划|预计|末|期"
 )
 VALUE_LIKE = re.compile(r"^[\[［【(（]?\s*[-－—–+＋≥≧≤≦＞＜><~～约]*\s*\d[\d.,，]*\s*[%％]?\s*[\]］】)）]?$")
-YEAR = re.compile(r"(19|20)\d\d")
 MEASURE = re.compile(r"(19|20)\d\d|目标|预期|完成|增速|增长|增幅|基[数期]|现状|实际|年均|累计")
+REVIEW = re.compile(r"完成情况|执行情况|实现情况|完成值|^完成|/完成|\|完成")
+SUB_ROW = re.compile(r"^\s*其中")
 
-ROLE_PATTERNS = [
-    ("attribute", re.compile(r"属性")),
-    ("remark", re.compile(r"^(备注|说明|注)$")),
-    ("unit", re.compile(r"^(计量)?单位$|^单位")),
-    ("seq", re.compile(r"^(序号|编号|序|号)$")),
-    ("category", re.compile(r"类别|领域|分类|类型|方面|一级指标|^类$")),
-    ("name", re.compile(r"名称|二级指标|三级指标|指标|项目|内容")),
-]
-
+# role of a column, from the words of its header leaf; the first that matches wins
+ROLE_PATTERNS = {
+    "attribute": re.compile(r"属性"),
+    "remark": re.compile(r"^(备注|说明|注)$"),
+    "unit": re.compile(r"^(计量)?单位$|^单位"),
+    "seq": re.compile(r"^(序号|编号|序|号)$"),
+    "category": re.compile(r"类别|领域|分类|类型|方面|一级指标|^类$"),
+    "name": re.compile(r"名称|二级指标|三级指标|指标|项目|内容"),
+}
 
 OUTPUT_ROLES = ("value", "attribute", "remark")  # columns whose cells are output, one per row
+
+
+@register("tables")
+@dataclass(frozen=True)
+class TablesSettings(StageSettings):
+    """The tables stage's thresholds."""
+
+    rule_tol: float = setting(0.125, "body", "a ruling this close to a boundary lies on it")
+    boundary_tol: float = setting(
+        0.15625, "body", "rulings and cell edges closer than this are one column or row boundary"
+    )
+    row_rule_tol: float = setting(0.1875, "body", "rulings across the name column closer than this part one row")
+    edge_slack: float = setting(0.0625, "body", "a fragment's centre this far past a cell's edge still lies in it")
+    col_slack: float = setting(0.125, "body", "a fragment or header cell may overhang its column by this much")
+    band_gap: float = setting(0.125, "body", "in a three-line table, text spans closer than this make one column")
+    cell_gap_ruled: float = setting(
+        2.0, "ratio", "in a ruled table, a gap wider than this x the font size parts two cells of a line"
+    )
+    cell_gap_open: float = setting(
+        0.9, "ratio", "in a three-line table, a gap wider than this x the font size parts two cells of a line"
+    )
+    frag_overlap: float = setting(
+        0.4, "ratio", "a fragment reaching this x its size above the foot of a line's fragments is on that line"
+    )
+    band_min_cells: int = setting(3, "count", "lines of at least this many cells give a three-line table its columns")
+    header_rule_cover: float = setting(
+        0.3, "share", "a ruling under the header spans at least this share of the table's width", hi=1.0
+    )
+    row_rule_cover: float = setting(
+        0.25, "share", "a ruling parting rows crosses at least this share of the name column", hi=1.0
+    )
+    row_values: int = setting(2, "count", "in a three-line table, a line with values in this many columns starts a row")
+    slot_overlap: float = setting(
+        0.25, "share", "a fragment lies in a column it overlaps by this share of the narrower of the two", hi=1.0
+    )
+    open_edge: float = setting(
+        0.5, "share", "a cell edge ruled along less than this share is open: the cells on both sides join", hi=1.0
+    )
+    stitch_align: float = setting(
+        0.375, "body", "a table carries on over a page break when its columns' edges agree within this"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a table is read with: this stage's settings, the layout's, and the measures that turn them into points."""
+
+    cfg: TablesSettings
+    layout: LayoutSettings
+    m: Measures
+
+    def pt(self, value: float) -> float:
+        """A body-relative setting in points."""
+        return value * self.m.body
 
 
 @dataclass(eq=False)
@@ -77,7 +139,7 @@ class PageTable:
     columns: list[Col]
     xs: list[float]
     ys: list[float]
-    slots: dict  # (row, atomic column) -> Cell
+    slots: dict[tuple[int, int], Cell]
     ruling: str = "grid"
 
     @property
@@ -88,8 +150,8 @@ class PageTable:
 # ---------------------------------------------------------------- geometry helpers
 
 
-def coverage(segs: list[Seg], orient: str, pos: float, a: float, b: float, tol: float = 2.0) -> float:
-    """Share of [a, b] covered by rulings of `orient` lying at `pos`."""
+def coverage(segs: list[Seg], orient: str, pos: float, a: float, b: float, tol: float) -> float:
+    """Share of [a, b] covered by rulings of `orient` lying within `tol` of `pos`."""
     if b <= a:
         return 1.0
     spans = []
@@ -100,69 +162,68 @@ def coverage(segs: list[Seg], orient: str, pos: float, a: float, b: float, tol: 
             spans.append((max(a, s.x0), min(b, s.x1)))
         elif orient == "v" and abs(s.x0 - pos) <= tol:
             spans.append((max(a, s.top), min(b, s.bottom)))
-    spans = sorted((lo, hi) for lo, hi in spans if hi > lo)
-    covered, cur_lo, cur_hi = 0.0, None, None
-    for lo, hi in spans:
-        if cur_hi is None or lo > cur_hi:
-            if cur_hi is not None:
-                covered += cur_hi - cur_lo
-            cur_lo, cur_hi = lo, hi
+    covered = 0.0
+    cur: tuple[float, float] | None = None
+    for lo, hi in sorted((lo, hi) for lo, hi in spans if hi > lo):
+        if cur is None or lo > cur[1]:
+            if cur is not None:
+                covered += cur[1] - cur[0]
+            cur = (lo, hi)
         else:
-            cur_hi = max(cur_hi, hi)
-    if cur_hi is not None:
-        covered += cur_hi - cur_lo
+            cur = (cur[0], max(cur[1], hi))
+    if cur is not None:
+        covered += cur[1] - cur[0]
     return covered / (b - a)
 
 
-def cluster_positions(values: list[float], tol: float = 2.5) -> list[float]:
-    """Positions within `tol` of each other -> their mean."""
-    return [sum(g) / len(g) for g in cluster(values, tol)]
+def _segs(reg: Region, orient: str) -> list[Seg]:
+    return [s for s in reg.segs if s.orient == orient]
 
 
-def region_fragments(reg: Region) -> list[Frag]:
+def region_fragments(reg: Region, ctx: Context) -> list[Frag]:
     """Each printed line of the region cut into cell fragments at vertical rulings and at gaps.
 
     Without vertical rulings (three-line tables) a gap of about a character parts two cells."""
-    vsegs = [s for s in reg.segs if s.orient == "v"]
-    factor = 2.0 if vsegs else 0.9
+    vsegs = _segs(reg, "v")
+    factor = ctx.cfg.cell_gap_ruled if vsegs else ctx.cfg.cell_gap_open
+    slack = ctx.pt(ctx.cfg.edge_slack)
     frags = []
     for ln in reg.lines:
-        for piece in split_on_gaps(ln.chars, factor=factor):
+        for piece in split_on_gaps(ln.chars, factor):
             cur: list[Char] = []
             for ch in piece:
-                if cur:
-                    gap_lo, gap_hi = cur[-1].x1 - 1.0, ch.x0 + 1.0
-                    if any(gap_lo <= s.x0 <= gap_hi and s.top <= ch.cy <= s.bottom for s in vsegs):
-                        frags.append(make_frag(cur))
-                        cur = []
+                if cur and any(
+                    cur[-1].x1 - slack <= s.x0 <= ch.x0 + slack and s.top <= ch.cy <= s.bottom for s in vsegs
+                ):
+                    frags.append(make_frag(cur, ctx))
+                    cur = []
                 cur.append(ch)
             if cur:
-                frags.append(make_frag(cur))
+                frags.append(make_frag(cur, ctx))
     return frags
 
 
-def make_frag(chars: list[Char]) -> Frag:
+def make_frag(chars: list[Char], ctx: Context) -> Frag:
     vis = [c for c in chars if not c.text.isspace()] or chars
     return Frag(
-        text=chars_to_text(chars),
+        text=chars_to_text(chars, ctx.layout.space_gap),
         x0=min(c.x0 for c in vis),
         top=min(c.top for c in vis),
         x1=max(c.x1 for c in vis),
         bottom=max(c.bottom for c in vis),
-        bold=sum(c.bold for c in vis) >= 0.6 * len(vis),
+        bold=is_bold(vis, ctx.layout.bold_share),
         size=max(c.size for c in vis),
     )
 
 
-def frag_lines(frags: list[Frag]) -> list[list[Frag]]:
-    """Fragments grouped into printed lines (vertical overlap)."""
-    lines: list[list[Frag]] = []
-    for f in sorted(frags, key=lambda f: (f.cy, f.x0)):
-        if lines and f.top < max(g.bottom for g in lines[-1]) - 0.4 * f.size:
-            lines[-1].append(f)
-        else:
-            lines.append([f])
-    return [sorted(ln, key=lambda f: f.x0) for ln in lines]
+def frag_lines(frags: list[Frag], ctx: Context) -> list[list[Frag]]:
+    """Fragments grouped into printed lines (vertical overlap), each left to right."""
+    share = ctx.cfg.frag_overlap
+
+    def joins(b: Band, f: Frag) -> bool:
+        return f.top < b.bottom - share * f.size
+
+    return [sorted(ln, key=lambda f: f.x0) for ln in group_lines(frags, joins, 1)]
 
 
 # ---------------------------------------------------------------- header
@@ -179,34 +240,39 @@ def is_header_fragment(f: Frag) -> bool:
     return bool(HEADER_WORDS.search(t)) and not re.search(r"\d+\.\d", t)
 
 
-def header_bottom(frags: list[Frag], reg: Region) -> float | None:
-    """The y where the header ends: the ruling under the last header line (None: no header)."""
-    lines = frag_lines(frags)
-    if not lines:
-        return None
+def header_lines(lines: list[list[Frag]]) -> tuple[list[Frag] | None, list[Frag] | None]:
+    """(the last header line, the first line below the header): header lines are bold in a table whose
+    body is not, else made of header words."""
     bold_table = all(f.bold for f in lines[0]) and not all(f.bold for ln in lines for f in ln)
     last = None
-    nxt = None
     for ln in lines:
-        head = all(f.bold for f in ln) if bold_table else all(is_header_fragment(f) for f in ln)
-        if head:
+        if all(f.bold for f in ln) if bold_table else all(is_header_fragment(f) for f in ln):
             last = ln
         else:
-            nxt = ln
-            break
+            return last, ln
+    return last, None
+
+
+def header_bottom(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
+    """The y where the header ends: the ruling under the last header line (None: no header)."""
+    lines = frag_lines(frags, ctx)
+    if not lines:
+        return None
+    last, nxt = header_lines(lines)
     if last is None:
         return None
-    lo = max(f.bottom for f in last) - 1
-    hi = (min(f.top for f in nxt) + 1) if nxt else reg.bottom
-    hsegs = [s for s in reg.segs if s.orient == "h"]
+    slack = ctx.pt(ctx.cfg.edge_slack)
+    lo = max(f.bottom for f in last) - slack
+    hi = (min(f.top for f in nxt) + slack) if nxt else reg.bottom
+    hsegs = _segs(reg, "h")
     rules = [
         y
-        for y in cluster_positions([s.top for s in hsegs if lo <= s.top <= hi])
-        if coverage(hsegs, "h", y, reg.x0, reg.x1) > 0.3
+        for y in cluster_means([s.top for s in hsegs if lo <= s.top <= hi], ctx.pt(ctx.cfg.boundary_tol))
+        if coverage(hsegs, "h", y, reg.x0, reg.x1, ctx.pt(ctx.cfg.rule_tol)) > ctx.cfg.header_rule_cover
     ]
     if rules:
         return min(rules)
-    return (lo + 1 + hi - 1) / 2 if nxt else None
+    return (lo + slack + hi - slack) / 2 if nxt else None
 
 
 @dataclass
@@ -218,31 +284,30 @@ class HCell:
     text: str
 
 
-def grid_header_cells(frags: list[Frag], reg: Region, xs: list[float], hb: float) -> list[HCell]:
-    """Header cells: atomic cells of the header area joined where no ruling parts them (never two texts side by side)."""
-    ys = cluster_positions(
-        [reg.top, hb] + [s.top for s in reg.segs if s.orient == "h" and reg.top + 2 < s.top < hb - 2]
-    )
-    slots = merge_slots(reg, xs, ys, frags, join_texts_down=True)
+def grid_header_cells(frags: list[Frag], reg: Region, xs: list[float], hb: float, ctx: Context) -> list[HCell]:
+    """Header cells: atomic cells of the header joined where no ruling parts them (never two texts side by side)."""
+    tol = ctx.pt(ctx.cfg.rule_tol)
+    inner = [s.top for s in _segs(reg, "h") if reg.top + tol < s.top < hb - tol]
+    ys = cluster_means([reg.top, hb, *inner], ctx.pt(ctx.cfg.boundary_tol))
+    slots = merge_slots(reg, xs, ys, frags, ctx, join_texts_down=True)
     cells = []
     for cell in {id(c): c for c in slots.values()}.values():
         cells.append(HCell(xs[cell.c0], xs[cell.c1 + 1], ys[cell.r0], ys[cell.r1 + 1], cell.text))
     return cells
 
 
-def header_columns(cells: list[HCell], hb: float) -> list[Col]:
+def header_columns(cells: list[HCell], hb: float, ctx: Context) -> list[Col]:
     """Leaf header cells (those reaching the header's foot) with their paths."""
-    leaves = sorted((c for c in cells if abs(c.bottom - hb) < 2.5), key=lambda c: c.x0)
+    tol, slack = ctx.pt(ctx.cfg.boundary_tol), ctx.pt(ctx.cfg.col_slack)
+    leaves = sorted((c for c in cells if abs(c.bottom - hb) < tol), key=lambda c: c.x0)
     cols = []
     for leaf in leaves:
+        mid = (leaf.x0 + leaf.x1) / 2
         above = sorted(
             (
                 c
                 for c in cells
-                if c is not leaf
-                and c.bottom <= leaf.top + 2.5
-                and c.text
-                and c.x0 - 2 <= (leaf.x0 + leaf.x1) / 2 <= c.x1 + 2
+                if c is not leaf and c.bottom <= leaf.top + tol and c.text and c.x0 - slack <= mid <= c.x1 + slack
             ),
             key=lambda c: c.top,
         )
@@ -259,10 +324,7 @@ def assign_roles(cols: list[Col]) -> list[Col]:
         c.role = "value"
         if MEASURE.search(c.path) and not re.search(r"属性", c.path):
             continue
-        for role, pat in ROLE_PATTERNS:
-            if pat.search(leaf):
-                c.role = role
-                break
+        c.role = next((role for role, pat in ROLE_PATTERNS.items() if pat.search(leaf)), "value")
     names = [c for c in cols if c.role == "name"]
     if len(names) > 1:  # 一级指标 / 二级指标: the first is the category unless one is already named so
         for c in names[:-1]:
@@ -274,31 +336,33 @@ def assign_roles(cols: list[Col]) -> list[Col]:
 # ---------------------------------------------------------------- three-line tables
 
 
-def text_columns(frags: list[Frag], reg: Region) -> list[tuple[float, float]]:
+def text_columns(frags: list[Frag], reg: Region, ctx: Context) -> list[tuple[float, float]]:
     """Column bands from the alignment of text: x intervals covered by the fragments of multi-cell lines."""
-    lines = frag_lines(frags)
-    spans = sorted((f.x0, f.x1) for ln in lines if len(ln) >= 3 for f in ln)
+    lines = frag_lines(frags, ctx)
+    spans = sorted((f.x0, f.x1) for ln in lines if len(ln) >= ctx.cfg.band_min_cells for f in ln)
+    gap = ctx.pt(ctx.cfg.band_gap)
     bands: list[list[float]] = []
     for lo, hi in spans:
-        if bands and lo <= bands[-1][1] + 2:
+        if bands and lo <= bands[-1][1] + gap:
             bands[-1][1] = max(bands[-1][1], hi)
         else:
             bands.append([lo, hi])
     if not bands:
         return []
     # boundaries halfway between bands, the outer ones at the region's edges
-    xs = [reg.x0] + [(a[1] + b[0]) / 2 for a, b in zip(bands, bands[1:])] + [reg.x1]
-    return list(zip(xs, xs[1:]))
+    xs = [reg.x0] + [(a[1] + b[0]) / 2 for a, b in pairwise(bands)] + [reg.x1]
+    return list(pairwise(xs))
 
 
-def rules_header_columns(frags: list[Frag], bands: list[tuple[float, float]]) -> list[Col]:
+def rules_header_columns(frags: list[Frag], bands: list[tuple[float, float]], ctx: Context) -> list[Col]:
+    slack = ctx.pt(ctx.cfg.col_slack)
     cols = []
     for x0, x1 in bands:
-        own = [f for f in frags if x0 <= f.cx <= x1 and f.x0 >= x0 - 2 and f.x1 <= x1 + 2]
+        own = [f for f in frags if x0 <= f.cx <= x1 and f.x0 >= x0 - slack and f.x1 <= x1 + slack]
         parents = [f for f in frags if f not in own and f.x0 <= (x0 + x1) / 2 <= f.x1]
         parts = [f.text for f in sorted(parents, key=lambda f: f.top)]
         own_text = join_lines([f.text for f in sorted(own, key=lambda f: (round(f.top), f.x0))])
-        path = "/".join(re.sub(r"\s+", "", p) for p in parts + [own_text] if p)
+        path = "/".join(re.sub(r"\s+", "", p) for p in [*parts, own_text] if p)
         cols.append(Col(x0, x1, path, ""))
     return cols
 
@@ -306,42 +370,47 @@ def rules_header_columns(frags: list[Frag], bands: list[tuple[float, float]]) ->
 # ---------------------------------------------------------------- body
 
 
-def row_bounds(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ruled: bool) -> list[float]:
+def row_bounds(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ruled: bool, ctx: Context) -> list[float]:
     """Logical row boundaries: rulings across the name column, or (three-line tables) the lines that
     start a row: a 序号, or values in two columns."""
     name = next(c for c in cols if c.role == "name")
-    top, bottom = hb, reg.bottom
-    width = name.x1 - name.x0
-    hsegs = [s for s in reg.segs if s.orient == "h" and hb + 2 < s.top < reg.bottom - 2]
-    ys = [s.top for s in hsegs if min(s.x1, name.x1) - max(s.x0, name.x0) >= 0.25 * width]
+    tol = ctx.pt(ctx.cfg.rule_tol)
+    cover = ctx.cfg.row_rule_cover * (name.x1 - name.x0)
+    hsegs = [s for s in _segs(reg, "h") if hb + tol < s.top < reg.bottom - tol]
+    ys = [s.top for s in hsegs if min(s.x1, name.x1) - max(s.x0, name.x0) >= cover]
     if ruled and ys:
-        return cluster_positions([top] + ys + [bottom], tol=3.0)
-    body = [f for f in frags if f.top >= hb - 1]
-    lines = frag_lines(body)
+        return cluster_means([hb, *ys, reg.bottom], ctx.pt(ctx.cfg.row_rule_tol))
+    return anchored_rows(reg, frags, cols, hb, ctx)
+
+
+def anchored_rows(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ctx: Context) -> list[float]:
+    """Row boundaries between the lines that start a row (a 序号, or values in several columns): lines
+    between two row starts belong to the row above (cells are top-aligned)."""
+    slack = ctx.pt(ctx.cfg.edge_slack)
+    lines = frag_lines([f for f in frags if f.top >= hb - slack], ctx)
     seq = [c for c in cols if c.role == "seq"]
     values = [c for c in cols if c.role == "value"]
-    need = min(2, len(values))
+    need = min(ctx.cfg.row_values, len(values))
 
-    def starts_row(ln) -> bool:
-        if any(c.x0 - 1 <= f.cx <= c.x1 + 1 for c in seq for f in ln):
+    def within(f: Frag, c: Col) -> bool:
+        return c.x0 - slack <= f.cx <= c.x1 + slack
+
+    def starts_row(ln: list[Frag]) -> bool:
+        if any(within(f, c) for c in seq for f in ln):
             return True
-        return sum(any(c.x0 - 1 <= f.cx <= c.x1 + 1 for c in values) for f in ln) >= need
+        return sum(any(within(f, c) for c in values) for f in ln) >= need
 
     anchors = [ln for ln in lines if starts_row(ln)]
     if not anchors:
-        return [top, bottom]
-    bounds = [top]
-    for prev, nxt in zip(anchors, anchors[1:]):
+        return [hb, reg.bottom]
+    bounds = [hb]
+    for prev, nxt in pairwise(anchors):
         gap_top = max(f.bottom for f in prev)
-        # lines between two row starts belong to the row above (cells are top-aligned)
-        between = [
-            ln
-            for ln in lines
-            if gap_top <= min(f.top for f in ln) and max(f.bottom for f in ln) <= min(f.top for f in nxt)
-        ]
+        next_top = min(f.top for f in nxt)
+        between = [ln for ln in lines if gap_top <= min(f.top for f in ln) and max(f.bottom for f in ln) <= next_top]
         lo = max([gap_top] + [max(f.bottom for f in ln) for ln in between])
-        bounds.append((lo + min(f.top for f in nxt)) / 2)
-    bounds.append(bottom)
+        bounds.append((lo + next_top) / 2)
+    bounds.append(reg.bottom)
     return bounds
 
 
@@ -351,11 +420,111 @@ class Cell:
     r1: int
     c0: int
     c1: int
-    frags: list[Frag]
+    frags: list[Frag] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return join_lines([f.text for f in sorted(self.frags, key=lambda f: (round(f.top), f.x0))])
+
+    def take(self, frags: list[Frag]) -> None:
+        self.frags.extend(f for f in frags if f not in self.frags)
+
+
+Slots = dict[tuple[int, int], Cell]
+
+
+def frags_by_slot(
+    frags: list[Frag], xs: list[float], ys: list[float], ctx: Context
+) -> dict[tuple[int, int], list[Frag]]:
+    """Each fragment in the first row its centre falls in, and in every column it overlaps enough
+    (or, overlapping none enough, the column its centre falls in)."""
+    slack = ctx.pt(ctx.cfg.edge_slack)
+    n_r, n_c = len(ys) - 1, len(xs) - 1
+    out: dict[tuple[int, int], list[Frag]] = {}
+    for f in frags:
+        rows = [i for i in range(n_r) if ys[i] - slack <= f.cy <= ys[i + 1] + slack][:1]
+        cols = [
+            j
+            for j in range(n_c)
+            if min(f.x1, xs[j + 1]) - max(f.x0, xs[j])
+            > ctx.cfg.slot_overlap * min(xs[j + 1] - xs[j], f.x1 - f.x0 + slack)
+        ]
+        if not cols:
+            cols = [j for j in range(n_c) if xs[j] <= f.cx <= xs[j + 1]][:1]
+        for i in rows:
+            for j in cols:
+                out.setdefault((i, j), []).append(f)
+    return out
+
+
+def column_runs(
+    reg: Region,
+    xs: list[float],
+    ys: list[float],
+    slot_frags: dict[tuple[int, int], list[Frag]],
+    ctx: Context,
+    join_texts_down: bool,
+) -> tuple[list[Cell], Slots]:
+    """Slots joined down each atomic column where no ruling parts them (and, unless `join_texts_down`,
+    never joining two different texts); each slot's run."""
+    hsegs = _segs(reg, "h")
+    tol = ctx.pt(ctx.cfg.rule_tol)
+    runs: list[Cell] = []
+    run_of: Slots = {}
+    for j in range(len(xs) - 1):
+        cur: Cell | None = None
+        for i in range(len(ys) - 1):
+            fr = slot_frags.get((i, j), [])
+            open_above = cur is not None and coverage(hsegs, "h", ys[i], xs[j], xs[j + 1], tol) < ctx.cfg.open_edge
+            if cur is not None and open_above and (join_texts_down or not _two_texts(cur.frags, fr)):
+                cur.r1 = i
+                cur.take(fr)
+            else:
+                cur = Cell(i, i, j, j, list(fr))
+                runs.append(cur)
+            run_of[(i, j)] = cur
+    return runs, run_of
+
+
+def _two_texts(a: list[Frag], b: list[Frag]) -> bool:
+    """Both hold text, and none of it shared."""
+    return bool(a and b and not {id(f) for f in b} & {id(f) for f in a})
+
+
+def join_across(
+    reg: Region,
+    xs: list[float],
+    ys: list[float],
+    runs: list[Cell],
+    run_of: Slots,
+    groups: list[str] | None,
+    ctx: Context,
+) -> UnionFind:
+    """Runs of equal height joined across columns where no ruling parts them (within one column group, unless
+    one fragment spans both), the most open edges first; never joining two different texts."""
+    vsegs = _segs(reg, "v")
+    tol = ctx.pt(ctx.cfg.rule_tol)
+    index = {id(r): k for k, r in enumerate(runs)}
+    texts = [{id(f) for f in r.frags} for r in runs]
+    pairs = []
+    for k, r in enumerate(runs):
+        j = r.c0
+        other = run_of.get((r.r0, j + 1))
+        if other is None or other.r0 != r.r0 or other.r1 != r.r1:
+            continue
+        k_o = index[id(other)]
+        shared = bool(texts[k] & texts[k_o])
+        cover = coverage(vsegs, "v", xs[j + 1], ys[r.r0], ys[r.r1 + 1], tol)
+        if shared or (cover < ctx.cfg.open_edge and (groups is None or groups[j] == groups[j + 1])):
+            pairs.append((not shared, cover, j, r.r0, k, k_o))
+    sets = UnionFind(len(runs))
+    for _, _, _, _, k, k_o in sorted(pairs, key=lambda p: p[:4]):
+        a, b = sets.find(k), sets.find(k_o)
+        if a == b or (texts[a] and texts[b] and not texts[a] & texts[b]):
+            continue
+        sets.union(k, k_o)
+        texts[a] = texts[a] | texts[b]
+    return sets
 
 
 def merge_slots(
@@ -363,146 +532,98 @@ def merge_slots(
     xs: list[float],
     ys: list[float],
     frags: list[Frag],
+    ctx: Context,
     groups: list[str] | None = None,
     join_texts_down: bool = False,
-) -> dict[tuple[int, int], Cell]:
+) -> Slots:
     """Slots (row, atomic column) -> the merged cell covering each.
 
     `groups` names each atomic column's role: cells join across columns only within a role
     (statements across value columns), unless one printed fragment physically spans them.
     `join_texts_down`: in a header, lines of one cell may fall in different atomic rows."""
-    hsegs = [s for s in reg.segs if s.orient == "h"]
-    vsegs = [s for s in reg.segs if s.orient == "v"]
-    n_r, n_c = len(ys) - 1, len(xs) - 1
-    slot_frags: dict[tuple[int, int], list[Frag]] = {}
-    for f in frags:
-        rows = [i for i in range(n_r) if ys[i] - 1 <= f.cy <= ys[i + 1] + 1][:1]
-        cols = [
-            j
-            for j in range(n_c)
-            if min(f.x1, xs[j + 1]) - max(f.x0, xs[j]) > 0.25 * min(xs[j + 1] - xs[j], f.x1 - f.x0 + 1)
-        ]
-        if not cols:
-            cols = [j for j in range(n_c) if xs[j] <= f.cx <= xs[j + 1]][:1]
-        for i in rows:
-            for j in cols:
-                slot_frags.setdefault((i, j), []).append(f)
-
-    # 1. runs down each atomic column
-    runs: list[Cell] = []
-    run_of: dict[tuple[int, int], Cell] = {}
-    for j in range(n_c):
-        cur: Cell | None = None
-        for i in range(n_r):
-            fr = slot_frags.get((i, j), [])
-            joined = (
-                cur is not None
-                and coverage(hsegs, "h", ys[i], xs[j], xs[j + 1]) < 0.5
-                and (join_texts_down or not (cur.frags and fr and not set(map(id, fr)) & set(map(id, cur.frags))))
-            )
-            if joined:
-                cur.r1 = i
-                cur.frags.extend(f for f in fr if f not in cur.frags)
-            else:
-                cur = Cell(i, i, j, j, list(fr))
-                runs.append(cur)
-            run_of[(i, j)] = cur
-
-    # 2. runs of equal height joined across columns where no ruling parts them
-    parent = {id(r): r for r in runs}
-
-    def find(r: Cell) -> Cell:
-        while parent[id(r)] is not r:
-            r = parent[id(r)]
-        return r
-
-    texts = {id(r): {id(f) for f in r.frags} for r in runs}
-    pairs = []
-    for j in range(n_c - 1):
-        for r in [x for x in runs if x.c0 == j]:
-            other = run_of.get((r.r0, j + 1))
-            if other is None or other.r0 != r.r0 or other.r1 != r.r1:
-                continue
-            shared = bool(texts[id(r)] & texts[id(other)])
-            cover = coverage(vsegs, "v", xs[j + 1], ys[r.r0], ys[r.r1 + 1])
-            if shared or (cover < 0.5 and (groups is None or groups[j] == groups[j + 1])):
-                pairs.append((not shared, cover, j, r.r0, r, other))
-    # the most open edges first: a cell takes the neighbour it is least separated from
-    for _, _, _, _, r, other in sorted(pairs, key=lambda p: p[:4]):
-        a, b = find(r), find(other)
-        if a is b:
-            continue
-        ta, tb = texts[id(a)], texts[id(b)]
-        if ta and tb and not (ta & tb):
-            continue
-        parent[id(b)] = a
-        texts[id(a)] = ta | tb
+    runs, run_of = column_runs(reg, xs, ys, frags_by_slot(frags, xs, ys, ctx), ctx, join_texts_down)
+    sets = join_across(reg, xs, ys, runs, run_of, groups, ctx)
     cells: dict[int, Cell] = {}
-    for r in runs:
-        root = find(r)
-        c = cells.get(id(root))
-        if c is None:
-            c = cells[id(root)] = Cell(root.r0, root.r1, root.c0, root.c1, [])
+    for k, r in enumerate(runs):
+        root = runs[sets.find(k)]
+        c = cells.setdefault(id(root), Cell(root.r0, root.r1, root.c0, root.c1))
         c.r0, c.r1 = min(c.r0, r.r0), max(c.r1, r.r1)
         c.c0, c.c1 = min(c.c0, r.c0), max(c.c1, r.c1)
-        c.frags.extend(f for f in r.frags if f not in c.frags)
+        c.take(r.frags)
     out = {}
-    for r in runs:
-        cell = cells[id(find(r))]
+    for k, r in enumerate(runs):
+        cell = cells[id(runs[sets.find(k)])]
         for i in range(r.r0, r.r1 + 1):
             out[(i, r.c0)] = cell
     return out
 
 
-def cols_in(col: Col, xs: list[float]) -> list[int]:
-    return [j for j in range(len(xs) - 1) if col.x0 - 2 <= (xs[j] + xs[j + 1]) / 2 <= col.x1 + 2]
+def cols_in(col: Col, xs: list[float], ctx: Context) -> list[int]:
+    slack = ctx.pt(ctx.cfg.col_slack)
+    return [j for j in range(len(xs) - 1) if col.x0 - slack <= (xs[j] + xs[j + 1]) / 2 <= col.x1 + slack]
 
 
-def page_table(reg: Region, prev: PageTable | None) -> PageTable | None:
-    """Read one table region; `prev` (the table on the page before) lends its columns when no header is repeated."""
-    frags = region_fragments(reg)
-    if not frags:
-        return None
-    ruled = reg.kind == "grid"
-    hb = header_bottom(frags, reg)
-    header_frags = [f for f in frags if hb is not None and f.cy < hb]
-    if ruled:
-        xs = cluster_positions([reg.x0, reg.x1] + [s.x0 for s in reg.segs if s.orient == "v"])
-        cols = header_columns(grid_header_cells(header_frags, reg, xs, hb), hb) if hb is not None else []
-    else:
-        bands = text_columns([f for f in frags if hb is None or f.cy > hb], reg)
-        xs = [reg.x0] + [b[1] for b in bands]
-        cols = rules_header_columns(header_frags, bands) if hb is not None else []
-    if cols:
-        cols = assign_roles(cols)
-    elif prev is not None:
-        cols, hb = [Col(c.x0, c.x1, c.path, c.role) for c in prev.columns], reg.top
-        if not ruled:
-            xs = cluster_positions([reg.x0, reg.x1] + [c.x1 for c in prev.columns[:-1]])
-    else:
-        return None
-    name = next((c for c in cols if c.role == "name"), None)
-    if name is None or not any(c.role == "value" and MEASURE.search(c.path) for c in cols):
-        return None
-    ys = row_bounds(reg, frags, cols, hb, ruled)
+def column_groups(cols: list[Col], xs: list[float], ctx: Context) -> list[str]:
+    """Each atomic column's group: the role of the column it lies in, all output columns one group."""
+    slack = ctx.pt(ctx.cfg.col_slack)
     groups = []
     for j in range(len(xs) - 1):
         mid = (xs[j] + xs[j + 1]) / 2
-        owner = next((c for c in cols if c.x0 - 2 <= mid <= c.x1 + 2), None)
+        owner = next((c for c in cols if c.x0 - slack <= mid <= c.x1 + slack), None)
         groups.append("value" if owner is None or owner.role in OUTPUT_ROLES else owner.role)
-    slots = merge_slots(reg, xs, ys, [f for f in frags if f.cy > hb], groups)
-    return PageTable(
-        reg=reg, page=reg.page, columns=cols, xs=xs, ys=ys, slots=slots, ruling="grid" if ruled else "three-line"
-    )
+    return groups
 
 
-def carried_over(prev: PageTable, pt: PageTable) -> dict[int, str]:
+def header_of(frags: list[Frag], reg: Region, ctx: Context) -> tuple[list[float], list[Col], float | None]:
+    """(atomic column edges, header columns, header foot) read from the region's own header."""
+    hb = header_bottom(frags, reg, ctx)
+    header_frags = [f for f in frags if hb is not None and f.cy < hb]
+    if reg.kind == "grid":
+        xs = cluster_means([reg.x0, reg.x1] + [s.x0 for s in _segs(reg, "v")], ctx.pt(ctx.cfg.boundary_tol))
+        cols = header_columns(grid_header_cells(header_frags, reg, xs, hb, ctx), hb, ctx) if hb is not None else []
+    else:
+        bands = text_columns([f for f in frags if hb is None or f.cy > hb], reg, ctx)
+        xs = [reg.x0] + [b[1] for b in bands]
+        cols = rules_header_columns(header_frags, bands, ctx) if hb is not None else []
+    return xs, cols, hb
+
+
+def lent_header(prev: PageTable, reg: Region, xs: list[float], ctx: Context) -> tuple[list[float], list[Col], float]:
+    """The columns of the table on the page before, for a table that carries on without repeating its header."""
+    cols = [Col(c.x0, c.x1, c.path, c.role) for c in prev.columns]
+    if reg.kind != "grid":
+        xs = cluster_means([reg.x0, reg.x1] + [c.x1 for c in prev.columns[:-1]], ctx.pt(ctx.cfg.boundary_tol))
+    return xs, cols, reg.top
+
+
+def page_table(reg: Region, prev: PageTable | None, ctx: Context) -> PageTable | None:
+    """Read one table region; `prev` (the table on the page before) lends its columns when no header is repeated."""
+    frags = region_fragments(reg, ctx)
+    if not frags:
+        return None
+    xs, cols, hb = header_of(frags, reg, ctx)
+    if cols and hb is not None:
+        cols = assign_roles(cols)
+    elif prev is not None:
+        xs, cols, hb = lent_header(prev, reg, xs, ctx)
+    else:
+        return None
+    if not any(c.role == "name" for c in cols) or not any(c.role == "value" and MEASURE.search(c.path) for c in cols):
+        return None
+    ys = row_bounds(reg, frags, cols, hb, reg.kind == "grid", ctx)
+    slots = merge_slots(reg, xs, ys, [f for f in frags if f.cy > hb], ctx, column_groups(cols, xs, ctx))
+    ruling = "grid" if reg.kind == "grid" else "three-line"
+    return PageTable(reg=reg, page=reg.page, columns=cols, xs=xs, ys=ys, slots=slots, ruling=ruling)
+
+
+def carried_over(prev: PageTable, pt: PageTable, ctx: Context) -> dict[int, str]:
     """Atomic columns of `pt` whose first cell is empty and continues a cell left open at the foot of `prev`.
 
     Returns column index -> the text printed on the earlier page (category, 序号, a parent name or a value)."""
     if prev.ruling != "grid" or pt.ruling != "grid" or not prev.n_rows:
         return {}
-    hsegs = [s for s in prev.reg.segs if s.orient == "h"]
+    hsegs = _segs(prev.reg, "h")
+    slack, tol = ctx.pt(ctx.cfg.edge_slack), ctx.pt(ctx.cfg.rule_tol)
     last = prev.n_rows - 1
     out = {}
     for j in range(len(pt.xs) - 1):
@@ -510,43 +631,49 @@ def carried_over(prev: PageTable, pt: PageTable) -> dict[int, str]:
         if cell is None or cell.frags:
             continue
         mid = (pt.xs[j] + pt.xs[j + 1]) / 2
-        pj = next((k for k in range(len(prev.xs) - 1) if prev.xs[k] - 1 <= mid <= prev.xs[k + 1] + 1), None)
+        pj = next((k for k in range(len(prev.xs) - 1) if prev.xs[k] - slack <= mid <= prev.xs[k + 1] + slack), None)
         if pj is None:
             continue
         above = prev.slots.get((last, pj))
         if above is None or not above.text:
             continue
-        if coverage(hsegs, "h", prev.ys[-1], prev.xs[pj], prev.xs[pj + 1]) < 0.5:
+        if coverage(hsegs, "h", prev.ys[-1], prev.xs[pj], prev.xs[pj + 1], tol) < ctx.cfg.open_edge:
             out[j] = above.text
     return out
 
 
-def page_rows(pt: PageTable, carried: dict[int, str]) -> list[dict]:
+Printed = tuple[str, bool, list[float], list[str]]  # text, merged, bbox, the texts it joins
+
+
+def column_cell(
+    pt: PageTable, i: int, js: list[int], carried: dict[int, str]
+) -> tuple[list[Cell], list[tuple[str, bool]]]:
+    """The cells of row `i` in the atomic columns `js`, and their texts (with whether each spans further)."""
+    parts: list[tuple[str, bool]] = []
+    cells: list[Cell] = []
+    for j in js:
+        cell = pt.slots.get((i, j))
+        if cell is None:
+            continue
+        if not cell.frags and j in carried and cell.r0 == 0:
+            parts.append((carried[j], True))
+        elif cell not in cells:
+            cells.append(cell)
+            if cell.text:
+                parts.append((cell.text, cell.r1 > cell.r0 or cell.c0 < min(js) or cell.c1 > max(js)))
+    return cells, list({t: (t, m) for t, m in parts}.values())
+
+
+def page_rows(pt: PageTable, carried: dict[int, str], ctx: Context) -> list[dict[str, Printed]]:
     """Rows of one page table: per column (text, merged, bbox, parts)."""
     rows = []
     for i in range(pt.n_rows):
-        row: dict = {}
+        row: dict[str, Printed] = {}
         has_text = False
         for c in pt.columns:
-            js = cols_in(c, pt.xs)
-            parts: list[tuple[str, bool]] = []
-            cells = []
-            for j in js:
-                cell = pt.slots.get((i, j))
-                if cell is None:
-                    continue
-                if not cell.frags and j in carried and cell.r0 == 0:
-                    parts.append((carried[j], True))
-                elif cell not in cells:
-                    cells.append(cell)
-                    if cell.text:
-                        spans = cell.r1 > cell.r0 or cell.c0 < min(js) or cell.c1 > max(js)
-                        parts.append((cell.text, spans))
-                        has_text = True
-            parts = list({t: (t, m) for t, m in parts}.values())
-            sep = "：" if c.role == "name" else " "
-            text = sep.join(t for t, _ in parts)
-            merged = any(m for _, m in parts)
+            cells, parts = column_cell(pt, i, cols_in(c, pt.xs, ctx), carried)
+            has_text = has_text or any(cl.text for cl in cells)
+            text = ("：" if c.role == "name" else " ").join(t for t, _ in parts)
             if cells:
                 bbox = [
                     pt.xs[min(cl.c0 for cl in cells)],
@@ -556,7 +683,7 @@ def page_rows(pt: PageTable, carried: dict[int, str]) -> list[dict]:
                 ]
             else:
                 bbox = [c.x0, pt.ys[i], c.x1, pt.ys[i + 1]]
-            row[c.path] = (text, merged, bbox, [t for t, _ in parts])
+            row[c.path] = (text, any(m for _, m in parts), bbox, [t for t, _ in parts])
         if has_text:
             rows.append(row)
     return rows
@@ -565,7 +692,7 @@ def page_rows(pt: PageTable, carried: dict[int, str]) -> list[dict]:
 # ---------------------------------------------------------------- stitching and output
 
 
-def continues(prev: PageTable, nxt: PageTable, layout: Layout) -> bool:
+def continues(prev: PageTable, nxt: PageTable, layout: Layout, ctx: Context) -> bool:
     """The next page's table carries on the previous one: nothing between them, the same columns."""
     if nxt.page != prev.page + 1 or nxt.reg.caption or prev.reg.note:
         return False
@@ -575,13 +702,16 @@ def continues(prev: PageTable, nxt: PageTable, layout: Layout) -> bool:
     above = [ln for ln in pg_next.body_lines() if ln.bottom < nxt.reg.top and ln.role in ("body", "heading")]
     if below or above or len(prev.columns) != len(nxt.columns):
         return False
-    return all(abs(a.x0 - b.x0) < 6 and abs(a.x1 - b.x1) < 6 for a, b in zip(prev.columns, nxt.columns))
+    tol = ctx.pt(ctx.cfg.stitch_align)
+    return all(
+        abs(a.x0 - b.x0) < tol and abs(a.x1 - b.x1) < tol for a, b in zip(prev.columns, nxt.columns, strict=True)
+    )
 
 
-def stitch(tables: list[PageTable], layout: Layout) -> list[list[PageTable]]:
+def stitch(tables: list[PageTable], layout: Layout, ctx: Context) -> list[list[PageTable]]:
     groups: list[list[PageTable]] = []
     for t in tables:
-        if groups and continues(groups[-1][-1], t, layout):
+        if groups and continues(groups[-1][-1], t, layout, ctx):
             groups[-1].append(t)
         else:
             groups.append([t])
@@ -590,77 +720,91 @@ def stitch(tables: list[PageTable], layout: Layout) -> list[list[PageTable]]:
 
 def table_kind(title: str, cols: list[Col]) -> str:
     text = (title or "") + "|" + "|".join(c.path for c in cols)
-    return "review" if re.search(r"完成情况|执行情况|实现情况|完成值|^完成|/完成|\|完成", text) else "targets"
+    return "review" if REVIEW.search(text) else "targets"
 
 
-def group_rows(group: list[PageTable]) -> list[tuple[PageTable, dict]]:
+def group_rows(group: list[PageTable], ctx: Context) -> list[tuple[PageTable, Row]]:
     """Rows of a stitched table, with category and 序号 filled down and each row's name, parent and unit."""
     out = []
     last_cat = last_seq = last_parent_name = None
     for t_i, pt in enumerate(group):
-        carried = carried_over(group[t_i - 1], pt) if t_i else {}
-        role_col = {c.role: c for c in pt.columns if c.role not in OUTPUT_ROLES}
-        for row in page_rows(pt, carried):
-            cat = row[role_col["category"].path][0] if "category" in role_col else None
-            seq = row[role_col["seq"].path][0] if "seq" in role_col else None
-            cat, seq = cat or last_cat, seq or last_seq
-            _, _, _, parts = row[role_col["name"].path]
+        carried = carried_over(group[t_i - 1], pt, ctx) if t_i else {}
+        role_col = {c.role: c.path for c in pt.columns if c.role not in OUTPUT_ROLES}
+        for printed in page_rows(pt, carried, ctx):
+            row: Row = dict(printed)
+            cat = (printed[role_col["category"]][0] if "category" in role_col else None) or last_cat
+            seq = (printed[role_col["seq"]][0] if "seq" in role_col else None) or last_seq
+            parts = printed[role_col["name"]][3]
             name = "：".join(parts)
             parent = None
             if len(parts) > 1:
                 parent = parts[0]
-            elif re.match(r"^\s*其中", name) and last_parent_name:
+            elif SUB_ROW.match(name) and last_parent_name:
                 parent = last_parent_name
             else:
                 last_parent_name = name
             row["_category"], row["_seq"], row["_name"], row["_parent"] = cat, seq, name, parent
-            row["_unit"] = (row[role_col["unit"].path][0] or None) if "unit" in role_col else None
+            row["_unit"] = (printed[role_col["unit"]][0] or None) if "unit" in role_col else None
             last_cat, last_seq = cat, seq
             out.append((pt, row))
     return out
 
 
-def run(layout: Layout) -> tuple[list[dict], list[dict]]:
-    page_tables: list[PageTable] = []
+def page_tables(layout: Layout, ctx: Context) -> list[PageTable]:
+    """Every table region read, in page order; a region without a title borrows the previous page's columns."""
+    out: list[PageTable] = []
     prev = None
     for pg in layout.pages:
         for reg in pg.regions:
             if reg.kind not in ("grid", "rules"):
                 continue
             lend = prev if prev is not None and prev.page == pg.number - 1 and not reg.caption else None
-            t = page_table(reg, lend)
+            t = page_table(reg, lend, ctx)
             if t is not None:
-                page_tables.append(t)
+                out.append(t)
                 prev = t
-    table_rows, cell_rows = [], []
-    for n, group in enumerate(stitch(page_tables, layout), 1):
+    return out
+
+
+def cell_rows(tid: str, group: list[PageTable], ctx: Context) -> tuple[list[Row], int]:
+    """One row per value cell of a stitched table, and the table's row count."""
+    values = [c for c in group[0].columns if c.role in OUTPUT_ROLES]
+    rows = group_rows(group, ctx)
+    out = []
+    for row_no, (pt, row) in enumerate(rows, 1):
+        for k, c in enumerate(values, 1):
+            text, merged, bbox, _ = row[c.path]
+            out.append(
+                {
+                    "table_id": tid,
+                    "row_no": row_no,
+                    "category": row["_category"],
+                    "seq": row["_seq"],
+                    "name": row["_name"],
+                    "parent_name": row["_parent"],
+                    "unit": row["_unit"],
+                    "column": c.path,
+                    "column_no": k,
+                    "column_role": c.role,
+                    "raw_text": text,
+                    "merged": merged,
+                    "page": pt.page,
+                    "bbox": bbox,
+                }
+            )
+    return out, len(rows)
+
+
+def run(layout: Layout, settings: TablesSettings | None = None) -> tuple[list[Row], list[Row]]:
+    cfg: TablesSettings = settings if settings is not None else settings_for("tables")
+    ctx = Context(cfg, layout.settings, layout.measures)
+    table_rows, all_cells = [], []
+    for n, group in enumerate(stitch(page_tables(layout, ctx), layout, ctx), 1):
         tid = f"t{n}"
         first, last = group[0], group[-1]
         title = join_lines([ln.text for ln in first.reg.caption]) or None
-        note = join_lines([ln.text for ln in last.reg.note]) or None
-        values = [c for c in first.columns if c.role in OUTPUT_ROLES]
-        rows = group_rows(group)
-        for row_no, (pt, row) in enumerate(rows, 1):
-            for k, c in enumerate(values, 1):
-                text, merged, bbox, _ = row[c.path]
-                cell_rows.append(
-                    {
-                        "table_id": tid,
-                        "row_no": row_no,
-                        "category": row["_category"],
-                        "seq": row["_seq"],
-                        "name": row["_name"],
-                        "parent_name": row["_parent"],
-                        "unit": row["_unit"],
-                        "column": c.path,
-                        "column_no": k,
-                        "column_role": c.role,
-                        "raw_text": text,
-                        "merged": merged,
-                        "page": pt.page,
-                        "bbox": bbox,
-                    }
-                )
+        cells, row_count = cell_rows(tid, group, ctx)
+        all_cells.extend(cells)
         table_rows.append(
             {
                 "table_id": tid,
@@ -668,11 +812,11 @@ def run(layout: Layout) -> tuple[list[dict], list[dict]]:
                 "kind": table_kind(title or "", first.columns),
                 "page_start": first.page,
                 "page_end": last.page,
-                "note": note,
-                "columns": [c.path for c in values],
-                "row_count": len(rows),
+                "note": join_lines([ln.text for ln in last.reg.note]) or None,
+                "columns": [c.path for c in first.columns if c.role in OUTPUT_ROLES],
+                "row_count": row_count,
                 "ruling": first.ruling,
                 "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom],
             }
         )
-    return table_rows, cell_rows
+    return table_rows, all_cells

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.enrich.changes import norm
+from pipeline.core.text import norm
 
 
 def core(name: str) -> str:
