@@ -86,8 +86,13 @@ def _structure(i: StageInput) -> dict[str, Any]:
 def _tables(i: StageInput) -> dict[str, Any]:
     from pipeline.tables import tables
 
-    ind_tables, ind_cells = tables.run(i.get("layout"))
-    return {"indicator_tables": ind_tables, "indicator_cells": ind_cells}
+    out = tables.run(i.get("layout"))
+    return {
+        "tables": out.tables,
+        "table_cells": out.table_cells,
+        "indicator_tables": out.indicator_tables,
+        "indicator_cells": out.indicator_cells,
+    }
 
 
 def _values(i: StageInput) -> dict[str, Any]:
@@ -136,7 +141,8 @@ ALL: tuple[Stage, ...] = (
     Stage("layout", "pipeline.layout.layout", ("pdf",), ("layout",), _layout, persisted=False),
     Stage("structure", "pipeline.structure.structure", ("layout",), STRUCTURE_DATASETS, _structure,
           uses_registry=True),
-    Stage("tables", "pipeline.tables.tables", ("layout",), ("indicator_tables", "indicator_cells"), _tables),
+    Stage("tables", "pipeline.tables.tables", ("layout",),
+          ("tables", "table_cells", "indicator_tables", "indicator_cells"), _tables),
     Stage("values", "pipeline.enrich.values", ("indicator_cells",), ("indicator_values", "indicator_checks"),
           _values),
     Stage("text", "pipeline.enrich.text",

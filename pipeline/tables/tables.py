@@ -96,6 +96,12 @@ class TablesSettings(StageSettings):
     stitch_align: float = setting(
         0.375, "body", "a table carries on over a page break when its columns' edges agree within this"
     )
+    full_rule_cover: float = setting(
+        0.9, "share", "a ruling (or shaded band) across this share of the table's width can end its header", hi=1.0
+    )
+    header_band_max: float = setting(
+        0.5, "share", "a shaded band at the table's top taller than this share of the table is no header", hi=1.0
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +134,7 @@ class Col:
     x1: float
     path: str
     role: str
+    stub: bool = False  # a name column found by position (the header names no name column)
 
 
 @dataclass
@@ -251,6 +258,43 @@ def header_lines(lines: list[list[Frag]]) -> tuple[list[Frag] | None, list[Frag]
         else:
             return last, ln
     return last, None
+
+
+def shaded_header_foot(reg: Region, ctx: Context) -> float | None:
+    """The foot of a shaded band across the top of the table (a header drawn as fills), else None."""
+    tol = ctx.pt(ctx.cfg.rule_tol)
+    width, height = reg.x1 - reg.x0, reg.bottom - reg.top
+    band = [f for f in reg.fills if abs(f.top - reg.top) <= tol and f.bottom - f.top < ctx.cfg.header_band_max * height]
+    if sum(f.x1 - f.x0 for f in band) < ctx.cfg.full_rule_cover * width:
+        return None
+    return max(f.bottom for f in band)
+
+
+def full_rule_foot(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
+    """The first ruling inside the table that crosses all of it, with text above it and below it: in a grid
+    with merged cells, a three-line table or a table ruled only in its header, the header ends there."""
+    tol = ctx.pt(ctx.cfg.rule_tol)
+    hsegs = _segs(reg, "h")
+    ys = cluster_means([s.top for s in hsegs if reg.top + tol < s.top < reg.bottom - tol], ctx.pt(ctx.cfg.boundary_tol))
+    for y in ys:
+        if coverage(hsegs, "h", y, reg.x0, reg.x1, tol) < ctx.cfg.full_rule_cover:
+            continue
+        if any(f.cy < y for f in frags) and any(f.cy > y for f in frags):
+            return y
+    return None
+
+
+def header_foot(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
+    """Where the header ends, from geometry: a shaded band, else the first ruling across the whole table;
+    else from typography and words (bold header lines, or header words down to a ruling)."""
+    shaded = shaded_header_foot(reg, ctx)
+    if shaded is not None:
+        return shaded
+    ruled = full_rule_foot(frags, reg, ctx)
+    word_based = header_bottom(frags, reg, ctx)
+    if ruled is not None and (word_based is None or ruled <= word_based + ctx.pt(ctx.cfg.rule_tol)):
+        return ruled
+    return word_based
 
 
 def header_bottom(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
@@ -576,7 +620,7 @@ def column_groups(cols: list[Col], xs: list[float], ctx: Context) -> list[str]:
 
 def header_of(frags: list[Frag], reg: Region, ctx: Context) -> tuple[list[float], list[Col], float | None]:
     """(atomic column edges, header columns, header foot) read from the region's own header."""
-    hb = header_bottom(frags, reg, ctx)
+    hb = header_foot(frags, reg, ctx)
     header_frags = [f for f in frags if hb is not None and f.cy < hb]
     if reg.kind == "grid":
         xs = cluster_means([reg.x0, reg.x1] + [s.x0 for s in _segs(reg, "v")], ctx.pt(ctx.cfg.boundary_tol))
@@ -590,10 +634,38 @@ def header_of(frags: list[Frag], reg: Region, ctx: Context) -> tuple[list[float]
 
 def lent_header(prev: PageTable, reg: Region, xs: list[float], ctx: Context) -> tuple[list[float], list[Col], float]:
     """The columns of the table on the page before, for a table that carries on without repeating its header."""
-    cols = [Col(c.x0, c.x1, c.path, c.role) for c in prev.columns]
+    cols = [Col(c.x0, c.x1, c.path, c.role, c.stub) for c in prev.columns]
     if reg.kind != "grid":
         xs = cluster_means([reg.x0, reg.x1] + [c.x1 for c in prev.columns[:-1]], ctx.pt(ctx.cfg.boundary_tol))
     return xs, cols, reg.top
+
+
+def same_header(cols: list[Col], prev: PageTable) -> bool:
+    """The header read here is the one printed over the table on the page before (a repeated header)."""
+    return [c.path for c in cols] == [c.path for c in prev.columns]
+
+
+def columns_align(xs: list[float], prev: PageTable, ctx: Context) -> bool:
+    """The region's column edges are those of the table on the page before."""
+    tol = ctx.pt(ctx.cfg.stitch_align)
+    edges = [prev.columns[0].x0] + [c.x1 for c in prev.columns]
+    return all(any(abs(x - e) < tol for e in edges) for x in xs)
+
+
+def stub_role(cols: list[Col]) -> list[Col]:
+    """A table whose header names no name column: its first column that is not a 序号 or category is its stub."""
+    if not any(c.role == "name" for c in cols):
+        stub = next((c for c in cols if c.role not in ("seq", "category")), None)
+        if stub is not None:
+            stub.role, stub.stub = "name", True
+    return cols
+
+
+def is_indicator(cols: list[Col]) -> bool:
+    """A table of indicators: a name column and value columns for years, targets or their completion."""
+    return any(c.role == "name" and not c.stub for c in cols) and any(
+        c.role == "value" and MEASURE.search(c.path) for c in cols
+    )
 
 
 def page_table(reg: Region, prev: PageTable | None, ctx: Context) -> PageTable | None:
@@ -602,13 +674,14 @@ def page_table(reg: Region, prev: PageTable | None, ctx: Context) -> PageTable |
     if not frags:
         return None
     xs, cols, hb = header_of(frags, reg, ctx)
-    if cols and hb is not None:
-        cols = assign_roles(cols)
-    elif prev is not None:
+    lend = prev is not None and (not cols or hb is None or not same_header(cols, prev))
+    if lend and prev is not None and (not cols or hb is None or columns_align(xs, prev, ctx)):
         xs, cols, hb = lent_header(prev, reg, xs, ctx)
+    elif cols and hb is not None:
+        cols = stub_role(assign_roles(cols))
     else:
         return None
-    if not any(c.role == "name" for c in cols) or not any(c.role == "value" and MEASURE.search(c.path) for c in cols):
+    if not any(c.role == "name" for c in cols):
         return None
     ys = row_bounds(reg, frags, cols, hb, reg.kind == "grid", ctx)
     slots = merge_slots(reg, xs, ys, [f for f in frags if f.cy > hb], ctx, column_groups(cols, xs, ctx))
@@ -795,28 +868,198 @@ def cell_rows(tid: str, group: list[PageTable], ctx: Context) -> tuple[list[Row]
     return out, len(rows)
 
 
-def run(layout: Layout, settings: TablesSettings | None = None) -> tuple[list[Row], list[Row]]:
+# ---------------------------------------------------------------- every table: `tables` and `table_cells`
+
+
+def header_cells(tid: str, pt: PageTable) -> list[Row]:
+    """The header as printed cells, rebuilt from the column paths: a part that neighbouring columns share is one
+    cell spanning them; a path shorter than the deepest reaches down to the header's foot."""
+    paths = [c.path.split("/") for c in pt.columns]
+    depth = max(len(p) for p in paths)
+    top, foot = pt.reg.top, pt.ys[0]
+    step = (foot - top) / depth
+    out: list[Row] = []
+    for level in range(depth):
+        k = 0
+        while k < len(paths):
+            path = paths[k]
+            if len(path) <= level:
+                k += 1
+                continue
+            span = 1
+            while k + span < len(paths) and paths[k + span][: level + 1] == path[: level + 1]:
+                span += 1
+            rowspan = depth - level if level == len(path) - 1 else 1
+            first, last = pt.columns[k], pt.columns[k + span - 1]
+            bbox = [first.x0, top + level * step, last.x1, top + (level + rowspan) * step]
+            out.append(table_cell(tid, 0, k + 1, path[level], "/".join(path[: level + 1]), pt.page, bbox,
+                                  rowspan=rowspan, colspan=span, header_level=level + 1))  # fmt: skip
+            k += span
+    return out
+
+
+def table_cell(
+    tid: str,
+    row_no: int,
+    col_no: int,
+    text: str,
+    column: str,
+    page: int,
+    bbox: list[float],
+    rowspan: int = 1,
+    colspan: int = 1,
+    header_level: int | None = None,
+    row_label: str | None = None,
+) -> Row:
+    return {
+        "table_id": tid,
+        "row_no": row_no,
+        "col_no": col_no,
+        "is_header": header_level is not None,
+        "header_level": header_level,
+        "row_label": row_label,
+        "column": column,
+        "text": text,
+        "rowspan": rowspan,
+        "colspan": colspan,
+        "page": page,
+        "bbox": bbox,
+    }
+
+
+def row_has_text(pt: PageTable, i: int) -> bool:
+    return any(cell.text for (r, _), cell in pt.slots.items() if r == i)
+
+
+def cells_in(pt: PageTable, i: int, js: list[int]) -> list[Cell]:
+    """The distinct cells of row `i` over the atomic columns `js`, left to right."""
+    return list({id(c): c for c in (pt.slots.get((i, j)) for j in js) if c is not None}.values())
+
+
+def body_cells(tid: str, pt: PageTable, first_row: int, ctx: Context) -> tuple[list[Row], int]:
+    """One row per printed body cell of a page table (a merged cell once, with its spans); rows numbered on from
+    `first_row`; and the number of rows."""
+    atoms = [cols_in(c, pt.xs, ctx) for c in pt.columns]
+    stub = next(k for k, c in enumerate(pt.columns) if c.role == "name")
+    out: list[Row] = []
+    row_no = first_row - 1
+    for i in (i for i in range(pt.n_rows) if row_has_text(pt, i)):
+        row_no += 1
+        label = " ".join(c.text for c in cells_in(pt, i, atoms[stub]) if c.text) or None
+        done: set[int] = set()
+        for k, col in enumerate(pt.columns):
+            cells = [c for c in cells_in(pt, i, atoms[k]) if id(c) not in done]
+            if not cells or all(c.r0 < i for c in cells):
+                continue  # a merged cell printed from a row above, or from a column to the left
+            done.update(id(c) for c in cells)
+            c0, c1 = min(c.c0 for c in cells), max(c.c1 for c in cells)
+            colspan = sum(1 for js in atoms[k:] if js and js[0] <= c1)
+            text = ("：" if col.role == "name" else " ").join(c.text for c in cells if c.text)
+            bbox = [pt.xs[c0], pt.ys[i], pt.xs[c1 + 1], pt.ys[max(c.r1 for c in cells) + 1]]
+            rowspan = max(c.r1 for c in cells) - i + 1
+            out.append(table_cell(tid, row_no, k + 1, text, col.path, pt.page, bbox, rowspan, colspan,
+                                  row_label=label))  # fmt: skip
+    return out, row_no - first_row + 1
+
+
+RULE_KINDS = {"grid": "grid", "rules": "three_line"}
+PROJECT_WORDS = re.compile(r"项目|工程|建设内容|建设规模|总投资|建设年限|建设期限|实施主体|责任单位")
+NUMERIC = re.compile(r"^[-+−－]?[\d.,，]+%?$")
+
+
+def ruling_of(pt: PageTable, ctx: Context) -> str:
+    """How the table is drawn: a full grid, rules between rows only, verticals in the header only, three-line."""
+    tol = ctx.pt(ctx.cfg.rule_tol)
+    foot = pt.ys[0]
+    body_v = [s for s in _segs(pt.reg, "v") if s.bottom > foot + tol and s.x0 > pt.reg.x0 + tol]
+    head_v = [s for s in _segs(pt.reg, "v") if s.bottom <= foot + tol]
+    body_h = [y for y in pt.ys[1:-1] if coverage(_segs(pt.reg, "h"), "h", y, pt.reg.x0, pt.reg.x1, tol) > 0]
+    if body_v:
+        return "grid"
+    if head_v:
+        return "header_only"
+    return "rows" if body_h else "three_line"
+
+
+def kind_of(title: str, cols: list[Col], cells: list[Row]) -> str:
+    """What the table is, from its words: indicators, a project list, statistics, or other."""
+    if is_indicator(cols):
+        return "indicator_review" if REVIEW.search(f"{title}|{'|'.join(c.path for c in cols)}") else "indicator_targets"
+    if any(PROJECT_WORDS.search(c.path) for c in cols):
+        return "project_list"
+    values = [c["text"] for c in cells if not c["is_header"] and c["text"]]
+    numeric = sum(bool(NUMERIC.match(re.sub(r"\s+", "", v))) for v in values)
+    return "statistics" if values and numeric >= len(values) / 3 else "other"
+
+
+def table_of(tid: str, group: list[PageTable], ctx: Context) -> tuple[Row, list[Row]]:
+    """A stitched table's `tables` row and its `table_cells` rows (header once, body rows across pages)."""
+    first, last = group[0], group[-1]
+    cells = header_cells(tid, first)
+    n_rows = 0
+    for pt in group:
+        body, n = body_cells(tid, pt, n_rows + 1, ctx)
+        cells += body
+        n_rows += n
+    title = join_lines([ln.text for ln in first.reg.caption]) or None
+    row = {
+        "table_id": tid,
+        "title": title,
+        "kind": kind_of(title or "", first.columns, cells),
+        "page_start": first.page,
+        "page_end": last.page,
+        "header": [c.path for c in first.columns],
+        "n_rows": n_rows,
+        "n_cols": len(first.columns),
+        "ruling": ruling_of(first, ctx),
+        "note": join_lines([ln.text for ln in last.reg.note]) or None,
+        "sidebar_seq": None,
+        "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom],
+    }
+    return row, cells
+
+
+def indicator_table_of(tid: str, group: list[PageTable], ctx: Context) -> tuple[Row, list[Row]]:
+    """An indicator table's `indicator_tables` row and its `indicator_cells` (one per row and value column)."""
+    first, last = group[0], group[-1]
+    title = join_lines([ln.text for ln in first.reg.caption]) or None
+    cells, row_count = cell_rows(tid, group, ctx)
+    row = {
+        "table_id": tid,
+        "title": title,
+        "kind": table_kind(title or "", first.columns),
+        "page_start": first.page,
+        "page_end": last.page,
+        "note": join_lines([ln.text for ln in last.reg.note]) or None,
+        "columns": [c.path for c in first.columns if c.role in OUTPUT_ROLES],
+        "row_count": row_count,
+        "ruling": first.ruling,
+        "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom],
+    }
+    return row, cells
+
+
+@dataclass
+class Tables:
+    """The stage's output: every table and cell, and the indicator tables among them."""
+
+    tables: list[Row] = field(default_factory=list)
+    table_cells: list[Row] = field(default_factory=list)
+    indicator_tables: list[Row] = field(default_factory=list)
+    indicator_cells: list[Row] = field(default_factory=list)
+
+
+def run(layout: Layout, settings: TablesSettings | None = None) -> Tables:
     cfg: TablesSettings = settings if settings is not None else settings_for("tables")
     ctx = Context(cfg, layout.settings, layout.measures)
-    table_rows, all_cells = [], []
+    out = Tables()
     for n, group in enumerate(stitch(page_tables(layout, ctx), layout, ctx), 1):
         tid = f"t{n}"
-        first, last = group[0], group[-1]
-        title = join_lines([ln.text for ln in first.reg.caption]) or None
-        cells, row_count = cell_rows(tid, group, ctx)
-        all_cells.extend(cells)
-        table_rows.append(
-            {
-                "table_id": tid,
-                "title": title,
-                "kind": table_kind(title or "", first.columns),
-                "page_start": first.page,
-                "page_end": last.page,
-                "note": join_lines([ln.text for ln in last.reg.note]) or None,
-                "columns": [c.path for c in first.columns if c.role in OUTPUT_ROLES],
-                "row_count": row_count,
-                "ruling": first.ruling,
-                "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom],
-            }
-        )
-    return table_rows, all_cells
+        row, cells = table_of(tid, group, ctx)
+        out.tables.append(row)
+        out.table_cells.extend(cells)
+        if is_indicator(group[0].columns):
+            ind_row, ind_cells = indicator_table_of(tid, group, ctx)
+            out.indicator_tables.append(ind_row)
+            out.indicator_cells.extend(ind_cells)
+    return out

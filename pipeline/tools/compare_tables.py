@@ -64,7 +64,8 @@ def ours(pdf: Path) -> tuple[list[list[str]], list[dict[str, Any]], list[dict[st
 
     t0 = time.perf_counter()
     lay = layout.run(ingest.run(pdf))
-    tabs, cells = tables.run(lay)
+    found = tables.run(lay)
+    tabs, cells = found.indicator_tables, found.indicator_cells
     seconds = time.perf_counter() - t0
     by_row: dict[tuple[str, int], list[str]] = {}
     for c in cells:
