@@ -291,10 +291,11 @@ def header_foot(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
     if shaded is not None:
         return shaded
     ruled = full_rule_foot(frags, reg, ctx)
-    word_based = header_bottom(frags, reg, ctx)
-    if ruled is not None and (word_based is None or ruled <= word_based + ctx.pt(ctx.cfg.rule_tol)):
-        return ruled
-    return word_based
+    worded = header_bottom(frags, reg, ctx)
+    if ruled is None or worded is None:
+        return ruled if worded is None else worded
+    between = [f for f in frags if min(ruled, worded) < f.cy < max(ruled, worded)]
+    return max(ruled, worded) if all(is_header_fragment(f) for f in between) else min(ruled, worded)
 
 
 def header_bottom(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
