@@ -74,6 +74,11 @@ class LayoutSettings(StageSettings):
         1.5, "ratio", "in a three-line table, a gap wider than this x the font size parts two cells of a line"
     )
     columnar_pieces: int = setting(3, "count", "a line standing in columns breaks into at least this many pieces")
+    header_only_lines: int = setting(
+        2, "count", "a table region holding at most this many lines is a header whose body may be printed below it"
+    )
+    body_pieces: int = setting(2, "count", "a body line under such a header breaks into at least this many pieces")
+    body_gap: float = setting(2.0, "body", "body lines under such a header follow each other within this gap")
     columnar_share: float = setting(
         0.5, "share", "text between rules is a table when this share of its lines stand in columns", hi=1.0
     )
@@ -678,6 +683,53 @@ def is_flow_box(reg: Region, chars: list[Char], page: PageData, cfg: LayoutSetti
     return in_margin or is_heading_banner(chars, cfg)
 
 
+def table_body_below(
+    reg: Region, free: list[Char], loose: list[Seg], cfg: LayoutSettings, m: Measures
+) -> tuple[list[Char], Seg | None]:
+    """The body of a table whose region stops at its header (a shaded band, or a header ruled on its own):
+    the lines right below it that stand in its columns, down to a ruling across it or the first line that does
+    not (a paragraph). Returns their characters and the ruling that closes them, if any."""
+    slack = cfg.edge_slack * m.body
+    gap = cfg.body_gap * m.body
+    below = [c for c in free if c.top >= reg.bottom - slack and reg.x0 - slack <= c.cx <= reg.x1 + slack]
+    rules = sorted(
+        (s for s in loose if s.top > reg.bottom + slack and s.x0 <= reg.x0 + gap and s.x1 >= reg.x1 - gap),
+        key=lambda s: s.top,
+    )
+    closing = rules[0] if rules else None
+    taken: list[Char] = []
+    bottom = reg.bottom
+    for ln in chars_to_lines(below, cfg):
+        if closing is not None and ln.cy > closing.top:
+            break
+        in_columns = len(split_on_gaps(ln.chars, cfg.columnar_gap)) >= cfg.body_pieces
+        if ln.top - bottom > gap or not (in_columns or closing is not None):
+            break  # a wrapped stub line passes only where a ruling closes the table below
+        taken.extend(ln.chars)
+        bottom = ln.bottom
+    return taken, closing
+
+
+def extend_table_regions(
+    regions: list[Region], free: list[Char], loose: list[Seg], cfg: LayoutSettings, m: Measures
+) -> tuple[list[Char], list[Seg]]:
+    """Table regions whose drawing covers only their header take in the body printed below them."""
+    for reg in regions:
+        if reg.kind not in ("grid", "rules") or len(chars_to_lines(reg.chars, cfg)) > cfg.header_only_lines:
+            continue
+        taken, closing = table_body_below(reg, free, loose, cfg, m)
+        if not taken:
+            continue
+        ids = {id(c) for c in taken}
+        free = [c for c in free if id(c) not in ids]
+        reg.chars = reg.chars + taken
+        reg.bottom = closing.bottom if closing is not None else max(c.bottom for c in taken)
+        if closing is not None:
+            reg.segs = [*reg.segs, closing]
+            loose = [s for s in loose if s is not closing]
+    return free, loose
+
+
 def page_layout(page: PageData, cfg: LayoutSettings, m: Measures) -> PageLayout:
     regions, loose = page_regions(page, cfg, m)
     slack = cfg.edge_slack * m.body
@@ -689,6 +741,7 @@ def page_layout(page: PageData, cfg: LayoutSettings, m: Measures) -> PageLayout:
             continue
         reg.chars = inside[reg.index]
         kept.append(reg)
+    free, loose = extend_table_regions(kept, free, loose, cfg, m)
     rules = rules_to_regions(loose, free, page, cfg, m)
     for reg in rules:
         reg.chars = [c for c in free if _under_rules(c, reg, slack)]
