@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.enrich.grammar import canonical_unit, parse_value, to_base, unit_from_name
+from pipeline.enrich.grammar import TypedCell, canonical_unit, parse_value, to_base, type_cell, unit_from_name
 from pipeline.enrich.values import cells_to_values, measure_of, run
 
 FORMS = [
@@ -61,10 +61,24 @@ def test_statements(text):
     assert (p.kind, p.value, p.status_text) == ("statement", None, text)
 
 
-@pytest.mark.parametrize("text", ["5.7：43.5：50.8", "10-12", "≥5且≤8", "[10"])
+@pytest.mark.parametrize("text", ["[10", "10]", "12abc", "≥5且≥8", "5.7.3", "≥5<8", "6%-7个百分点"])
 def test_unknown_forms_are_not_guessed(text):
     p = parse_value(text)
     assert p.kind == "unknown" and p.value is None
+
+
+@pytest.mark.parametrize(
+    "text,value,low,high",
+    [("10-12", 11, 10, 12), ("≥5且≤8", 6.5, 5, 8), ("6%～6.5%", 6.25, 6, 6.5), ("5—6", 5.5, 5, 6)],
+)
+def test_ranges_have_bounds_and_a_midpoint(text, value, low, high):
+    p = parse_value(text)
+    assert (p.kind, p.value, p.value_low, p.value_high, p.comparator) == ("number", value, low, high, "~")
+
+
+def test_a_ratio_is_kept_as_a_statement():
+    p = parse_value("5.7：43.5：50.8")
+    assert (p.kind, p.value, p.status_text) == ("statement", None, "5.7：43.5：50.8")
 
 
 def test_unknown_forms_are_counted_in_a_warning(caplog):
@@ -85,12 +99,12 @@ def test_unknown_forms_are_counted_in_a_warning(caplog):
             "page": 1,
             "bbox": [0, 0, 1, 1],
         }
-        for t in ["5.7：43.5", "12"]
+        for t in ["12abc", "12"]
     ]
     with caplog.at_level(logging.WARNING):
         values, _ = run(cells, "plan")
     assert [v["parse_status"] for v in values] == ["unknown", "number"]
-    assert values[0]["value"] is None and values[0]["raw_text"] == "5.7：43.5"
+    assert values[0]["value"] is None and values[0]["raw_text"] == "12abc"
     assert "1 indicator cell(s)" in caplog.text
 
 
@@ -245,3 +259,134 @@ def test_cell_unit_wins_over_row_unit():
     }
     v = cells_to_values([cell])[0]
     assert (v["unit"], v["unit_raw"], v["growth_type"], v["base_unit"]) == ("%", "亿元", "annual_rate", "%")
+
+
+# ---------------------------------------------------------------- round trips of the other printed forms
+
+FULL_WIDTH = str.maketrans("0123456789.%,-", "０１２３４５６７８９．％，－")
+positive = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("99999"), places=1)
+
+
+def cn_numeral(n: int) -> str:
+    """1..9999 written in Chinese numerals (两千, 一百零五, 十五)."""
+    digits = "零一二三四五六七八九"
+    out, zero = "", False
+    for power, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // power % 10
+        if d == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += "零"
+            zero = False
+        out += ("两" if d == 2 and power >= 1000 else ("" if d == 1 and power == 10 and not out else digits[d])) + name
+    return out
+
+
+@given(
+    positive,
+    positive,
+    st.sampled_from(["-", "～", "~", "—", "至", "－", "到"]),
+    st.sampled_from(["", "%"]),
+    st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_ranges_parse_back(a, b, sep, unit, both):
+    low, high = sorted([a, b])
+    if low == high:
+        return
+    text = f"{fmt(low, False)}{unit if both else ''}{sep}{fmt(high, False)}{unit}"
+    p = parse_value(text)
+    assert (p.kind, p.comparator, p.unit) == ("number", "~", unit or None), text
+    assert p.value_low == pytest.approx(float(low)) and p.value_high == pytest.approx(float(high))
+    assert p.value == pytest.approx((float(low) + float(high)) / 2)
+
+
+@given(
+    positive,
+    positive,
+    st.sampled_from(["", "%", "亿元"]),
+    st.sampled_from(["", "以上", "左右"]),
+    st.sampled_from(["，", ",", "；", "、", "（"]),
+    st.sampled_from(["力争", "争取", "力争达到"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_aspirations_parse_back(firm, aim, unit, suffix, joiner, word):
+    text = f"{fmt(firm, False)}{unit}{suffix}{joiner}{word}{fmt(aim, False)}{unit}" + ("）" if joiner == "（" else "")
+    p = parse_value(text)
+    assert p.kind == "number" and p.unit == (unit or None), text
+    assert p.value == pytest.approx(float(firm)) and p.value_stretch == pytest.approx(float(aim))
+    assert p.comparator == {"": "=", "以上": ">=", "左右": "~"}[suffix]
+    alone = parse_value(f"{word}{fmt(aim, False)}{unit}")
+    assert alone.value == alone.value_stretch == pytest.approx(float(aim))
+
+
+@given(
+    positive,
+    st.sampled_from([("万", 1e4), ("亿", 1e8), ("万亿", 1e12), ("千万", 1e7), ("百万", 1e6)]),
+    st.sampled_from([("元", "元"), ("人", "人"), ("吨", "吨"), ("亩", "亩"), ("美元", "美元"), ("", None)]),
+    st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_multipliers_in_the_cell_parse_back(d, mult, unit, in_cell):
+    (prefix, factor), (u, base) = mult, unit
+    cell = type_cell(fmt(d, False) + prefix + (u if in_cell else ""), None if in_cell else (u or None))
+    assert cell.value == pytest.approx(float(d)) and cell.unit == prefix + u
+    assert cell.base_value == pytest.approx(float(d) * factor) and cell.base_unit == base
+
+
+@given(st.integers(min_value=1, max_value=9999), st.sampled_from(["", "万", "成"]))
+@settings(max_examples=300, deadline=None)
+def test_chinese_numerals_parse_back(n, unit):
+    p = parse_value(cn_numeral(n) + unit)
+    assert (p.kind, p.value, p.unit) == ("number", n, unit or None), cn_numeral(n)
+
+
+@given(positive, st.sampled_from(["①", "②", "*", "※", "¹", "注1", "（注2）", "[1]"]), st.sampled_from(["", "%"]))
+@settings(max_examples=200, deadline=None)
+def test_note_markers_are_kept_apart(d, note, unit):
+    p = parse_value(fmt(d, False) + unit + note)
+    assert (p.kind, p.note_ref, p.unit) == ("number", note, unit or None) and p.value == pytest.approx(float(d))
+
+
+@given(st.integers(min_value=1000, max_value=99_999_999), st.sampled_from(["full", "space", "comma"]))
+@settings(max_examples=200, deadline=None)
+def test_full_width_and_grouped_digits_parse_back(n, style):
+    grouped = f"{n:,}"
+    text = {"full": grouped.translate(FULL_WIDTH), "space": grouped.replace(",", " "), "comma": grouped}[style]
+    assert parse_value(text).value == n, text
+
+
+@given(
+    positive,
+    st.sampled_from(
+        [("下降", -1, None), ("降低到", 1, "<="), ("控制在", 1, "<="), ("不超过", 1, "<="), ("提高到", 1, ">=")]
+    ),
+    st.sampled_from(["%", "个百分点", ""]),
+)
+@settings(max_examples=200, deadline=None)
+def test_directions_parse_back(d, word, unit):
+    verb, sign, cmp = word
+    p = parse_value(f"{verb}{fmt(d, False)}{unit}")
+    assert p.value == pytest.approx(sign * float(d)) and p.comparator == (cmp or "=") and p.unit == (unit or None)
+
+
+def test_type_cell_takes_the_unit_from_the_header_then_the_row():
+    assert type_cell("133.77", None, "产量（万吨）") == TypedCell(
+        value=133.77,
+        value_low=None,
+        value_high=None,
+        comparator="=",
+        unit="万吨",
+        base_value=pytest.approx(1337700),
+        base_unit="吨",
+        parse_status="number",
+    )
+    assert (type_cell("-2.3", "万吨", "比上年增长(%)").unit, type_cell("19.23", "万吨", "产量").unit) == ("%", "万吨")
+    statement = type_cell("完成上级下达目标", "亿元", "2025年")
+    assert (statement.parse_status, statement.value, statement.unit, statement.base_unit) == (
+        "statement",
+        None,
+        "亿元",
+        "元",
+    )
