@@ -90,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="thresholds for this corpus, overriding the defaults (see `python -m pipeline settings`)",
     )
     sub.add_parser("schema-docs", help="print the data dictionary (Markdown) generated from schemas/")
+    ky = sub.add_parser(
+        "keys",
+        help="indicator names across the extracted plans that no crosswalk key matches, with counts",
+        description="List the indicator names of every extracted plan that the crosswalk "
+        "(pipeline/data/indicator_crosswalk.csv) does not key, most frequent first, with the nearest key.",
+    )
+    ky.add_argument("--unmatched", action="store_true", help="list the names without a key (the default)")
+    ky.add_argument(
+        "--out", type=Path, default=Path("extracted"), metavar="DIR", help="output folder (default: extracted)"
+    )
     st = sub.add_parser("settings", help="print every stage's settings (thresholds) with defaults, units and meaning")
     st.add_argument("file", type=Path, nargs="?", help="a settings file: print the values it makes active")
     rd = sub.add_parser("readme-docs", help="rewrite the data dictionary inside a README from schemas/")
@@ -235,7 +245,24 @@ def run_readme_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_keys(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from pipeline.enrich.crosswalk import format_unmatched, unmatched_indicators
+
+    path = Path(args.out) / "indicator_values"
+    if not path.is_dir():
+        print(f"error: {path}: no extracted indicator values (run `python -m pipeline extract` first)", file=sys.stderr)
+        return 1
+    rows = [{str(k): v for k, v in r.items()} for r in pd.read_parquet(path).to_dict("records")]
+    sys.stdout.write("rows\tname\tplans\tnearest key (name, score)\n")
+    sys.stdout.write(format_unmatched(unmatched_indicators(rows)))
+    sys.stdout.write("\n")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "keys": run_keys,
     "extract": run_extract,
     "schema-docs": run_schema_docs,
     "settings": run_settings,

@@ -27,6 +27,7 @@ from typing import Any
 
 from pipeline.core.geometry import Band, Centered, UnionFind, cluster_means, group_lines, split_on_gaps
 from pipeline.core.text import chars_to_text, join_lines
+from pipeline.enrich.grammar import type_cell
 from pipeline.layout.layout import Layout, LayoutSettings, Measures, Region, is_bold
 from pipeline.pdf.model import Char, Seg
 from pipeline.settings import StageSettings, register, setting, settings_for
@@ -917,6 +918,7 @@ def table_cell(
         "row_no": row_no,
         "col_no": col_no,
         "is_header": header_level is not None,
+        "parse_status": "header" if header_level is not None else "label",
         "header_level": header_level,
         "row_label": row_label,
         "column": column,
@@ -925,7 +927,18 @@ def table_cell(
         "colspan": colspan,
         "page": page,
         "bbox": bbox,
+        **UNTYPED,
     }
+
+
+UNTYPED = dict.fromkeys(("value", "value_low", "value_high", "comparator", "unit", "base_value", "base_unit"))
+
+
+def typed(cell: Row, row_unit: str | None) -> Row:
+    """A body cell with its number, comparator and unit read by the value grammar."""
+    t = type_cell(cell["text"], row_unit, cell["column"])
+    fields = ("value", "value_low", "value_high", "comparator", "unit", "base_value", "base_unit", "parse_status")
+    return {**cell, **{f: getattr(t, f) for f in fields}}
 
 
 def row_has_text(pt: PageTable, i: int) -> bool:
@@ -942,11 +955,13 @@ def body_cells(tid: str, pt: PageTable, first_row: int, ctx: Context) -> tuple[l
     `first_row`; and the number of rows."""
     atoms = [cols_in(c, pt.xs, ctx) for c in pt.columns]
     stub = next(k for k, c in enumerate(pt.columns) if c.role == "name")
+    unit_col = next((k for k, c in enumerate(pt.columns) if c.role == "unit"), None)
     out: list[Row] = []
     row_no = first_row - 1
     for i in (i for i in range(pt.n_rows) if row_has_text(pt, i)):
         row_no += 1
         label = " ".join(c.text for c in cells_in(pt, i, atoms[stub]) if c.text) or None
+        unit = " ".join(c.text for c in cells_in(pt, i, atoms[unit_col]) if c.text) if unit_col is not None else None
         done: set[int] = set()
         for k, col in enumerate(pt.columns):
             cells = [c for c in cells_in(pt, i, atoms[k]) if id(c) not in done]
@@ -958,8 +973,8 @@ def body_cells(tid: str, pt: PageTable, first_row: int, ctx: Context) -> tuple[l
             text = ("：" if col.role == "name" else " ").join(c.text for c in cells if c.text)
             bbox = [pt.xs[c0], pt.ys[i], pt.xs[c1 + 1], pt.ys[max(c.r1 for c in cells) + 1]]
             rowspan = max(c.r1 for c in cells) - i + 1
-            out.append(table_cell(tid, row_no, k + 1, text, col.path, pt.page, bbox, rowspan, colspan,
-                                  row_label=label))  # fmt: skip
+            cell = table_cell(tid, row_no, k + 1, text, col.path, pt.page, bbox, rowspan, colspan, row_label=label)
+            out.append(typed(cell, unit or None) if col.role in OUTPUT_ROLES else cell)
     return out, row_no - first_row + 1
 
 
