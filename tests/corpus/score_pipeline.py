@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="extract into this folder (default: a temporary one)")
     ap.add_argument("--only", nargs="*", help="variant names")
     ap.add_argument("--markdown", type=Path, help="also write the table to this file")
+    ap.add_argument("--floors", type=Path, help="write the figures as the floors the tests hold them to")
     args = ap.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="corpus-"))
     extract(out, args.only)
@@ -193,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
+    if args.floors:
+        floors = {name: {m: right for m, (right, _) in s.items()} for name, s in scores.items()}
+        args.floors.write_text(json.dumps(floors, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0
 
 
