@@ -1,19 +1,35 @@
-"""One spaCy pipeline for Chinese plans, built offline: spacy.blank("zh") + jieba + rules.
+"""One spaCy pipeline for Chinese plans, built offline: spacy.blank("zh") + jieba + an entity ruler.
 
 - tokenizer: jieba (with part-of-speech tags) on a per-plan dictionary: jieba's own, plus a
   small curated list kept in `data/domain_terms.txt`, plus the plan's own names (sidebar
-  titles, item headings, indicator names), so 金华科技城 stays one token. Each plan gets its
-  own dictionary (a copy), so plans never influence each other's segmentation.
-- `plan_entities`: a rule-based component (spaCy Matcher patterns on tokens, and phrase
-  matches of the plan's own names) labelling PLACE, ORG, PLATFORM, PROJECT and FRAME
-  (numbered slogans: a numeral + 大/个/项/条 + noun, “四大战略”).
+  titles, item headings, indicator names), so a plan's own platform name stays one token.
+  Each plan gets its own dictionary (a copy), so plans never influence each other's segmentation.
+- entities (PLACE, ORG, PLATFORM, PROJECT, FRAME), in three steps:
+  `name_features` marks each token (TOKEN_FLAGS): may a name start with it (a place, a proper
+  name jieba seldom saw, a word it does not know), may it stand inside a name, is it a place,
+  and its `tail` (its text after the token before's, so that a head jieba split, 科技/城, is found);
+  `entity_ruler` matches the patterns of `data/entity_patterns.jsonl` and the plan's own names
+  (added as phrases); `name_check` labels names by their head, leaves the quotes out of a
+  slogan and drops what is no name.
+- the vocabulary is data: `entity_patterns.jsonl` (spaCy EntityRuler patterns: a name is a word
+  of its own, name words, then a head, the `tail` regex of its last token: 产业园, 医院, 项目,
+  镇 …; places of the gazetteer `places.txt` and of the plan's titles; numbered slogans, “四大战略”),
+  `entity_generic.txt` (words no name starts with: 重点, 城市) and `entity_not_heads.txt` (words
+  that end like a head and are none: 格局, 城区). Patterns with the id `name` or `natural` are
+  labelled by their longest head (物流中心 a platform, 中心 an organisation, 开发区 a platform, 区
+  a place); a name ending in 区 too long for a district is a zone (a platform). The heads of
+  `head_label`, which also decides which of a plan's headings are names, are read off those regexes.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from pipeline.core.resources import data_file
 
@@ -75,225 +91,50 @@ UPOS = {
 
 NUMERAL = "一二三四五六七八九十百千两"
 RARE = 50  # a word jieba has seen fewer times than this is no common word
-# heads: how a name ends says what it names
-PROJECT_HEADS = ("项目", "工程")
-ORG_HEADS = (
-    "管理局",
-    "局",
-    "委员会",
-    "委",
-    "办公室",
-    "政府",
-    "公司",
-    "集团",
-    "大学",
-    "学院",
-    "学校",
-    "中学",
-    "小学",
-    "幼儿园",
-    "研究院",
-    "研究所",
-    "医院",
-    "卫生院",
-    "银行",
-    "协会",
-    "商会",
-    "联合会",
-    "中科",
-    "党委",
-    "法院",
-    "检察院",
-    "卫生服务中心",
-    "疾控中心",
-    "中心",
-)
-PLATFORM_HEADS = (
-    "科技城",
-    "创新城",
-    "联运新城",
-    "新城",
-    "苗木城",
-    "小镇",
-    "产业园",
-    "科创园",
-    "孵化园",
-    "创业园",
-    "工业园",
-    "物流园",
-    "园区",
-    "功能区",
-    "开发区",
-    "新区",
-    "试验区",
-    "综保区",
-    "保税区",
-    "片区",
-    "示范区",
-    "集聚区",
-    "度假区",
-    "商务区",
-    "经济区",
-    "未来区",
-    "贸创区",
-    "智造区",
-    "枢纽港",
-    "联运港",
-    "物流港",
-    "廊道",
-    "走廊",
-    "基地",
-    "大平台",
-    "综合体",
-    "融合体",
-    "物流中心",
-    "产业中心",
-    "商业中心",
-    "公园",
-    "广场",
-    "风景区",
-    "景区",
-    "创新站",
-    "飞地",
-    "货运站",
-    "货场",
-    "火车站",
-    "高铁站",
-    "机场",
-    "码头",
-    "港",
-)
-PLACE_HEADS = ("省", "市", "县", "镇", "乡", "街道", "村", "社区", "山", "溪", "江", "湖", "水库")
-GENERIC_MODS = {
-    "区级",
-    "市级",
-    "县级",
-    "省级",
-    "镇级",
-    "乡级",
-    "国家级",
-    "重大",
-    "重点",
-    "一批",
-    "相关",
-    "其他",
-    "各类",
-    "新建",
-    "现代",
-    "高端",
-    "大型",
-    "规划",
-    "建设",
-    "打造",
-    "推进",
-    "谋划",
-    "实施",
-    "扩建",
-    "迁建",
-    "加快",
-    "积极",
+COMMON = 1000  # a proper name jieba has seen this often is a common word
+ADJECTIVAL = ("型", "性", "化", "级")
+NAME_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "eng", "vn", "l", "b", "an", "ng", "s", "i"})
+PROPER_POS = frozenset({"nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "eng"})
+NAMED_POS = PROPER_POS - {"j", "eng"}  # names of people, places, organisations, other names
+RARE_NAME_POS = frozenset({"n", "nz", "j", "s"})  # a word jieba does not know starts a name when tagged so
+INNER_MARKS = frozenset({"·"})
+LABELS = ("PROJECT", "ORG", "PLATFORM", "PLACE")  # of two heads as long, the first label's
+PLACE_OWN_MAX = 5  # characters before a place's head (广西壮族自治区): a longer name is no place
+NAME_MAX = 25
+CLOSING_ASIDE = re.compile(r"[（(][^（）()]*[）)]$")  # 商业中心（C地块）
+CJK = re.compile(r"[\u4e00-\u9fff]+")
+HEADED = ("name", "natural")  # the patterns' ids whose names end in a head, labelled by it
+TOKEN_FLAGS: dict[str, Any] = {
+    "name_start": False,  # a name may start with the token
+    "name_inner": False,  # it may stand inside a name
+    "project_inner": False,  # inside a project's name (verbs too)
+    "place": False,  # a place of the gazetteer or of the plan's titles
+    "located": False,  # a name may start with it, and it says where (a place, a stem, a word tagged `ns`)
+    "tail": "",  # the text of the token before and of the token, where a head is found
 }
 
 
-def is_rare(word: str, freq: dict) -> bool:
-    """A word of the plan's own: Chinese, unknown or rare to jieba, and not two common words put together."""
-    if len(word) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", word) or (freq.get(word) or 0) >= RARE:
-        return False
-    if word in GENERIC_MODS or word.endswith(("型", "性", "化", "级")):
-        return False
-    return not any(
-        (freq.get(word[:k]) or 0) >= RARE and (freq.get(word[k:]) or 0) >= RARE for k in range(2, len(word) - 1)
-    )
+# ---------------------------------------------------------------- data
 
 
-NAME_POS = {"n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "eng", "vn", "l", "b", "an", "ng", "s", "i"}
-PROPER_POS = {"nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "eng"}
-GENERIC_PLACES = {
-    "城市",
-    "城乡",
-    "全国",
-    "全省",
-    "全市",
-    "全区",
-    "国内",
-    "国际",
-    "海外",
-    "境外",
-    "区域",
-    "地区",
-    "中西部",
-    "东部",
-    "西部",
-    "农村",
-    "乡村",
-    "城镇",
-    "城区",
-    "县域",
-    "市域",
-    "全域",
-    "中国特色",
-    "北方",
-    "南方",
-    "当地",
-    "本地",
-    "各地",
-    "沿海",
-    "内陆",
-    "周边",
-    "山区",
-    "库区",
-    "社区",
-    "园区",
-    "新区",
-    "景区",
-}
-
-
-NOT_HEADS = ("格局", "布局", "大局", "全局", "结局", "当局", "开局", "新局", "新城区", "山区", "库区")
-
-
-def head_label(text: str) -> str | None:
-    """What a name names, from its last characters (a closing `（…）` aside: 商业中心（C地块）)."""
-    text = re.sub(r"[（(][^（）()]*[）)]$", "", text)
-    if text in gazetteer():
-        return "PLACE"
-    if text.endswith(NOT_HEADS):
-        return None
-    if text.endswith(PROJECT_HEADS):
-        return "PROJECT"
-    if text.endswith(tuple(h for h in ORG_HEADS if h != "中心")):
-        return "ORG"
-    if text.endswith(PLATFORM_HEADS):
-        return "PLATFORM"
-    if text.endswith(ORG_HEADS):
-        return "ORG"
-    if text.endswith(PLACE_HEADS) and len(text) <= 6:
-        return "PLACE"
-    return None
-
-
-def head_of(text: str) -> str:
-    text = re.sub(r"[（(][^（）()]*[）)]$", "", text)
-    for heads in (PROJECT_HEADS, PLATFORM_HEADS, ORG_HEADS, PLACE_HEADS):
-        for h in sorted(heads, key=len, reverse=True):
-            if text.endswith(h):
-                return h
-    return ""
+def read_words(path: Path) -> list[str]:
+    """The words of a word list: separated by white space, `#` starting a comment."""
+    return [w for line in path.read_text(encoding="utf-8").splitlines() for w in line.split("#")[0].split()]
 
 
 @functools.cache
-def _base():
-    import jieba
-    import jieba.posseg as pseg
+def gazetteer() -> frozenset[str]:
+    return frozenset(read_words(data_file("places.txt")))
 
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    pos = pseg.POSTokenizer(tok)
-    for word, tag in curated_terms():
-        tok.add_word(word, 20000, tag)
-        pos.word_tag_tab[word] = tag
-    return tok, pos
+
+@functools.cache
+def generic_words() -> frozenset[str]:
+    return frozenset(read_words(data_file("entity_generic.txt")))
+
+
+@functools.cache
+def not_heads() -> tuple[str, ...]:
+    return tuple(read_words(data_file("entity_not_heads.txt")))
 
 
 @functools.cache
@@ -313,7 +154,92 @@ def stopwords() -> frozenset[str]:
     return frozenset(w for w in words if not w.startswith("#"))
 
 
-def plan_segmenter(user_words: list[tuple[str, str]]):
+def patterns_path() -> Path:
+    return data_file("entity_patterns.jsonl")
+
+
+@functools.cache
+def head_patterns() -> dict[str, re.Pattern[str]]:
+    """Each label's heads: the `tail` regexes ending the name patterns (`"id": "name"`) of the ruler."""
+    found: dict[str, list[str]] = {}
+    for line in patterns_path().read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        last = entry["pattern"][-1] if isinstance(entry["pattern"], list) else {}
+        regex = last.get("_", {}).get("tail", {}).get("REGEX")
+        if entry.get("id") in HEADED and regex:
+            found.setdefault(entry["label"], []).append(regex)
+    return {label: re.compile("|".join(dict.fromkeys(found.get(label, ["(?!)"])))) for label in LABELS}
+
+
+# ---------------------------------------------------------------- heads
+
+
+def head_match(text: str) -> tuple[str, str] | None:
+    """The label and the head a name ends with, a closing aside left out: of all labels' heads the
+    longest (物流中心 over 中心, 开发区 over 区); none when it ends in a word such as 格局 or 城区."""
+    text = CLOSING_ASIDE.sub("", text)
+    if text.endswith(not_heads()):
+        return None
+    best: tuple[str, str] | None = None
+    for label in LABELS:
+        m = head_patterns()[label].search(text)
+        if m and (best is None or len(m.group()) > len(best[1])):
+            best = (label, m.group())
+    return best
+
+
+def head_label(text: str) -> str | None:
+    """What a name names, from how it ends (a place of the gazetteer is a place)."""
+    text = CLOSING_ASIDE.sub("", text)
+    if text in gazetteer():
+        return "PLACE"
+    found = head_match(text)
+    if found is None or (found[0] == "PLACE" and len(text) - len(found[1]) > PLACE_OWN_MAX):
+        return None
+    return found[0]
+
+
+def head_of(text: str) -> str:
+    found = head_match(text)
+    return found[1] if found else ""
+
+
+def is_rare(word: str, freq: dict[str, int]) -> bool:
+    """A word of the plan's own: Chinese, unknown or rare to jieba, and not two common words put together."""
+    if len(word) < 2 or not CJK.fullmatch(word) or (freq.get(word) or 0) >= RARE:
+        return False
+    if word in generic_words() or word.endswith(ADJECTIVAL):
+        return False
+    return not any(
+        (freq.get(word[:k]) or 0) >= RARE and (freq.get(word[k:]) or 0) >= RARE for k in range(2, len(word) - 1)
+    )
+
+
+# ---------------------------------------------------------------- segmentation
+
+
+@functools.cache
+def _base() -> tuple[Any, Any]:
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    pos = pseg.POSTokenizer(tok)
+    for word, tag in curated_terms():
+        tok.add_word(word, 20000, tag)
+        pos.word_tag_tab[word] = tag
+    return tok, pos
+
+
+def base_freq() -> dict[str, int]:
+    """How often jieba's dictionary (with the curated words) has seen each word."""
+    freq: dict[str, int] = _base()[0].FREQ
+    return freq
+
+
+def plan_segmenter(user_words: list[tuple[str, str]]) -> Any:
     """A jieba POS tokenizer for one plan: the base dictionary copied, the plan's words added."""
     import jieba
     import jieba.posseg as pseg
@@ -332,57 +258,53 @@ def plan_segmenter(user_words: list[tuple[str, str]]):
 class JiebaTokenizer:
     """spaCy tokenizer: jieba words, each carrying jieba's tag (`tag_`) and a Universal POS (`pos_`)."""
 
-    def __init__(self, vocab, segmenter):
+    def __init__(self, vocab: Any, segmenter: Any) -> None:
         self.vocab = vocab
         self.segmenter = segmenter
 
-    def __call__(self, text: str):
+    def __call__(self, text: str) -> Any:
         from spacy.tokens import Doc
 
-        pairs = [(p.word, p.flag) for p in self.segmenter.cut(text) if p.word]
-        words, tags, spaces = [], [], []
-        for w, flag in pairs:
-            if w.isspace():
-                if spaces:
-                    spaces[-1] = True
-                    if len(w) > 1:
-                        words.append(w[1:])
-                        tags.append("x")
-                        spaces.append(False)
-                else:
-                    words.append(w)
+        words: list[str] = []
+        tags: list[str] = []
+        spaces: list[bool] = []
+        for p in self.segmenter.cut(text):
+            if not p.word:
+                continue
+            if not p.word.isspace():
+                words.append(p.word)
+                tags.append(p.flag)
+                spaces.append(False)
+            elif spaces:  # white space after a word: its trailing space, and the rest a word of its own
+                spaces[-1] = True
+                if len(p.word) > 1:
+                    words.append(p.word[1:])
                     tags.append("x")
                     spaces.append(False)
-                continue
-            words.append(w)
-            tags.append(flag)
-            spaces.append(False)
+            else:
+                words.append(p.word)
+                tags.append("x")
+                spaces.append(False)
         doc = Doc(self.vocab, words=words, spaces=spaces)
-        for token, flag in zip(doc, tags):
+        for token, flag in zip(doc, tags, strict=True):
             token.tag_ = flag
             token.pos_ = UPOS.get(flag, "PUNCT" if re.fullmatch(r"\W+", token.text) else "X")
         return doc
 
-    def to_disk(self, *a, **k):
+    def to_disk(self, *a: Any, **k: Any) -> None:
         pass
 
-    def from_disk(self, *a, **k):
+    def from_disk(self, *a: Any, **k: Any) -> JiebaTokenizer:
         return self
 
 
-@functools.cache
-def gazetteer() -> frozenset[str]:
-    words = []
-    for line in data_file("places.txt").read_text(encoding="utf-8").splitlines():
-        words += line.split("#")[0].split()
-    return frozenset(words)
-
+# ---------------------------------------------------------------- the plan's own words
 
 REGION = re.compile(r"^((?:[\u4e00-\u9fff]{2,3}省)?(?:[\u4e00-\u9fff]{2,3}市)?(?:[\u4e00-\u9fff]{2,3}[区县])?)")
 
 
 def region_words(texts: list[str]) -> list[str]:
-    """The plan's own place names, read off the start of its titles: 金华市金东区… -> 金华市, 金华, 金东区, 金东."""
+    """The plan's own place names, read off the start of its titles: 某某市某某区… -> 某某市, 某某, 某某区, 某某."""
     out = []
     for t in texts:
         m = REGION.match(re.sub(r"\s+", "", t or ""))
@@ -391,9 +313,9 @@ def region_words(texts: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def name_stems(names: list[str], freq: dict) -> list[str]:
+def name_stems(names: list[str], freq: dict[str, int]) -> list[str]:
     """The plan's own proper stems: the first two characters of its names when jieba does not know them
-    as a common word (金义综保区 -> 金义, 东湄中央未来区 -> 东湄)."""
+    as a common word (the 2-character place a platform is named after)."""
     out = []
     for n in names:
         stem = n[:2]
@@ -407,27 +329,24 @@ def name_stems(names: list[str], freq: dict) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def known_names(names: list[str], segmenter, places: set[str], freq: dict) -> list[str]:
+def is_proper(word: str, tag: str, places: set[str], freq: dict[str, int]) -> bool:
+    """A word a heading can be named after: a place, a rare word, or a proper name jieba seldom saw."""
+    if word in places or is_rare(word, freq):
+        return True
+    return tag in PROPER_POS and (freq.get(word) or 0) < COMMON and not word.endswith(ADJECTIVAL)
+
+
+def known_names(names: list[str], segmenter: Any, places: set[str], freq: dict[str, int]) -> list[str]:
     """The plan's own headings that read as names: a telling head, and a word of their own before it
     (a place, a proper name jieba knows as rare, or a word jieba does not know at all)."""
     out = []
     for n in dict.fromkeys(names):
         n = n.strip()
-        if not (3 <= len(n) <= 25) or re.search(r"[，。；：、“”\s]", n) or head_label(n) is None:
+        if not (3 <= len(n) <= NAME_MAX) or re.search(r"[，。；：、“”\s]", n) or head_label(n) is None:
             continue
         head = head_of(n)
-        words = [p for p in segmenter.cut(re.sub(r"[（(][^（）()]*[）)]$", "", n)[: -len(head) or None])]
-        if any(
-            p.word in places
-            or is_rare(p.word, freq)
-            or (
-                p.flag in PROPER_POS
-                and (freq.get(p.word) or 0) < 1000
-                and not p.word.endswith(("化", "型", "性", "级"))
-            )
-            for p in words
-            if p.word not in GENERIC_MODS
-        ):
+        words = segmenter.cut(CLOSING_ASIDE.sub("", n)[: -len(head) or None])
+        if any(is_proper(p.word, p.flag, places, freq) for p in words if p.word not in generic_words()):
             out.append(n)
     return out
 
@@ -438,224 +357,153 @@ def user_words(names: list[str], indicator_names: list[str], regions: list[str])
     for n in dict.fromkeys(names):
         out.append((n, "nz"))
     for n in dict.fromkeys(indicator_names):
-        n = re.sub(r"[（(][^（）()]*[）)]$", "", re.sub(r"^其中[：:]?", "", n.split("：")[-1])).strip()
+        n = CLOSING_ASIDE.sub("", re.sub(r"^其中[：:]?", "", n.split("：")[-1])).strip()
         if 3 <= len(n) <= 20 and not re.search(r"\s", n):
             out.append((n, "n"))
     return out
 
 
-def build(names: list[str], indicator_names: list[str], titles: list[str]):
+# ---------------------------------------------------------------- the pipeline
+
+
+def build(names: list[str], indicator_names: list[str], titles: list[str]) -> Any:
     """The plan's spaCy pipeline: `names` are its sidebar titles and item headings, `titles` its document
     and table titles (where its own place names are read)."""
     import spacy
 
     regions = region_words(titles)
-    base_freq = _base()[0].FREQ
-    stems = [w for w in name_stems(names, base_freq) if w not in regions]
+    freq = base_freq()
+    stems = [w for w in name_stems(names, freq) if w not in regions]
+    places = gazetteer() | set(regions)
     probe = plan_segmenter([(r, "ns") for r in regions] + [(w, "nz") for w in stems])
-    known = known_names(names, probe, gazetteer() | set(regions), base_freq)
+    known = known_names(names, probe, set(places), freq)
     words = [(w, "nz") for w in stems] + user_words(known, indicator_names, regions)
-    segmenter = plan_segmenter(words)
-    nlp = spacy.blank("zh")  # the default segmenter is replaced by jieba below
-    nlp.tokenizer = JiebaTokenizer(nlp.vocab, segmenter)
-    ents = nlp.add_pipe(
-        "plan_entities",
-        config={"known": sorted(known, key=len, reverse=True), "places": sorted(gazetteer() | set(regions))},
-    )
-    ents.freq = base_freq
-    ents.plan_words = {w for w, _ in words}
-    ents.stems = set(stems)
+    nlp = spacy.blank("zh")  # the default segmenter is replaced by jieba
+    nlp.tokenizer = JiebaTokenizer(nlp.vocab, plan_segmenter(words))
+    nlp.add_pipe("name_features", config={"places": sorted(places), "stems": sorted(stems)})
+    ruler: Any = nlp.add_pipe("entity_ruler")
+    ruler.from_disk(patterns_path())
+    ruler.add_patterns([{"label": head_label(n), "pattern": n, "id": "known"} for n in known])
+    nlp.add_pipe("name_check")
     return nlp
 
 
-def _register():
+class NameFeatures:
+    """Marks each token for the ruler's patterns (`token._.name_start` …, see TOKEN_FLAGS)."""
+
+    def __init__(self, places: Iterable[str], stems: Iterable[str]) -> None:
+        self.places = frozenset(places)
+        self.stems = frozenset(stems)
+        self.freq = base_freq()
+
+    def __call__(self, doc: Any) -> Any:
+        before = None
+        for tok in doc:
+            tok._.place = tok.text in self.places
+            tok._.name_start = self.starts_name(tok, before)
+            tok._.located = tok._.name_start and (tok._.place or tok.text in self.stems or tok.tag_ == "ns")
+            tok._.name_inner = tok._.name_start or self.inside_name(tok)
+            tok._.project_inner = tok._.name_inner or tok.tag_ == "v"
+            tok._.tail = self.tail(before, tok)
+            before = tok
+        return doc
+
+    def tail(self, before: Any, tok: Any) -> str:
+        """The text of the token before and of the token (a head split in two: 科技/城), none when it
+        ends in a word that is no head (城市, 全省)."""
+        text = (before.text if before is not None else "") + tok.text
+        return "" if text.endswith(not_heads()) else text
+
+    def uncommon(self, text: str) -> bool:
+        """Not a word jieba has often seen, nor a generic word (城市, 重点)."""
+        return (self.freq.get(text) or 0) < COMMON and text not in generic_words()
+
+    def starts_name(self, tok: Any, before: Any) -> bool:
+        """A word a name can start with: a place, a proper name jieba seldom saw, a word it does not know.
+        Never a single character, a generic word, a head alone (中心, 卫生院), or a word led by a numeral
+        (三园, 五大) unless jieba knows it as a name (九洲, 四川大学). A word right after a number is its unit."""
+        text = tok.text
+        if text in self.places or text in self.stems:
+            return True
+        head = head_of(text)
+        if len(text) < 2 or text in generic_words() or text == head or (before is not None and before.tag_ == "m"):
+            return False
+        if text[0] in NUMERAL and not (tok.tag_ in NAMED_POS and self.freq.get(text)):
+            return False
+        if head and not (tok.tag_ == "ns" and head_label(text) == "PLACE"):
+            return self.own_part_proper(text[: -len(head)])
+        if tok.tag_ in PROPER_POS:
+            return self.uncommon(text) and not text.endswith(ADJECTIVAL)
+        return tok.tag_ in RARE_NAME_POS and is_rare(text, self.freq)
+
+    def own_part_proper(self, own: str) -> bool:
+        """What stands before a word's head names something: a place, a stem or a rare word (四川大学,
+        吴家镇), not a common word (商务局, 中心医院, 示范村)."""
+        if len(own) == 2 and is_rare(own, self.freq):
+            return True
+        return any(own[:k] in self.places or own[:k] in self.stems for k in range(2, len(own) + 1))
+
+    def inside_name(self, tok: Any) -> bool:
+        """A word that may stand inside a name: a noun or adjective, a numeral in characters (一期), a
+        middle dot (紫金城·商业中心). Verbs stand only inside a project's name (防洪提升工程) or right
+        before a head (应急保障中心); brackets are matched by the patterns, in pairs."""
+        if tok.tag_ in NAME_POS or tok.tag_ == "a" or tok.text in INNER_MARKS:
+            return True
+        return tok.tag_ == "m" and CJK.search(tok.text) is not None
+
+
+def make_name_features(nlp: Any, name: str, places: list[str], stems: list[str]) -> NameFeatures:
+    return NameFeatures(places, stems)
+
+
+def check_names(doc: Any) -> Any:
+    """The ruler's matches made entities: names labelled by their head, slogans without their quotes,
+    and what is no name left out."""
+    from spacy.tokens import Span
+
+    ents = []
+    for ent in doc.ents:
+        span = unquoted(ent)
+        label = ent_label(span.text, ent.id_, ent.label_)
+        if label is not None and is_name(span.text, label):
+            ents.append(Span(doc, span.start, span.end, label=label))
+    doc.ents = ents
+    return doc
+
+
+def ent_label(text: str, pattern_id: str, label: str) -> str | None:
+    """A name's label is its head's; other patterns' labels stand."""
+    return head_label(text) if pattern_id in HEADED else label
+
+
+def unquoted(span: Any) -> Any:
+    """A slogan “四大战略” without its quotes."""
+    if len(span) > 2 and span[0].text == "“" and span[-1].text == "”":
+        return span.doc[span.start + 1 : span.end - 1]
+    return span
+
+
+def is_name(text: str, label: str) -> bool:
+    """Not a head alone (商学院), nor a generic place (城区), nor an open bracket, nor overlong."""
+    if len(text) > NAME_MAX or text.count("（") != text.count("）") or text.count("(") != text.count(")"):
+        return False
+    if label == "PLACE" and text in generic_words():
+        return False
+    return label == "FRAME" or text in gazetteer() or head_of(text) != CLOSING_ASIDE.sub("", text)
+
+
+def _register() -> None:
+    """The token flags and the two components of the pipeline, made known to spaCy."""
     from spacy.language import Language
-    from spacy.matcher import Matcher
-    from spacy.util import filter_spans
+    from spacy.tokens import Token
 
-    @Language.factory("plan_entities", default_config={"known": [], "places": []})
-    def make(nlp, name, known, places):
-        return PlanEntities(nlp, known, places)
-
-    class PlanEntities:
-        """Rule-based entities: the plan's own names, names ending in a telling head, places, slogans."""
-
-        def __init__(self, nlp, known, places):
-            self.known = re.compile("|".join(map(re.escape, known))) if known else None
-            self.places = set(places)
-            self.freq: dict = {}
-            self.plan_words: set = set()
-            self.stems: set = set()
-            self.matcher = Matcher(nlp.vocab)
-            # numbered slogans, unquoted: 三大功能, 五大领域 (a numeral (two or more) with 大, then nouns)
-            self.matcher.add(
-                "FRAME",
-                [
-                    [
-                        {"TEXT": {"REGEX": f"^[{NUMERAL}]*[二三四五六七八九十两百千][{NUMERAL}]*大$"}},
-                        {"TAG": {"IN": ["n", "vn", "nz", "ns", "j"]}, "OP": "+"},
-                    ]
-                ],
-            )
-
-        def rare(self, text: str) -> bool:
-            return is_rare(text, self.freq)
-
-        def anchor(self, tok, nxt) -> bool:
-            """A word a name can start with: a place, an organisation, a rare proper name, or 区/市/县 (the plan's own)."""
-            if tok.text in self.places or tok.text in self.stems:
-                return True
-            if tok.text == head_of(tok.text):
-                return False  # a head word alone (卫生院, 中心) names nothing in particular
-            if tok.tag_ in ("ns", "nt"):
-                head = head_of(tok.text)
-                if head and tok.text != head and head_label(tok.text) != "PLACE":
-                    own = tok.text[: -len(head)]
-                    return len(own) >= 2 and (
-                        own in self.places or own in self.stems or (len(own) == 2 and self.rare(own))
-                    )
-                return tok.text not in GENERIC_PLACES and tok.text not in GENERIC_MODS
-            if tok.tag_ in PROPER_POS:
-                return (self.freq.get(tok.text) or 0) < 1000 and not tok.text.endswith(("化", "型", "性", "级"))
-            return tok.text in ("区", "市", "县", "省") and nxt is not None and nxt.tag_ != "x"
-
-        def name_ending_at(self, doc, j):
-            """The name whose head ends at token j, or None."""
-            k, depth = j, 0
-            while k - 1 >= 0 and len(doc[k - 1 : j + 1].text) <= 25:
-                t = doc[k - 1]
-                if t.text in ("）", ")"):
-                    depth += 1
-                elif t.text in ("（", "("):
-                    if depth == 0:
-                        break
-                    depth -= 1
-                elif t.text == "·" or depth > 0:
-                    pass
-                elif not (
-                    t.tag_ in NAME_POS
-                    or t.tag_ in ("a", "v")
-                    or (t.tag_ == "m" and len(t.text) >= 2 and re.search(r"[\u4e00-\u9fff]", t.text))
-                    or t.text in self.places
-                ):
-                    break
-                k -= 1
-            k0 = k
-            while k < j and (doc[k].text in GENERIC_MODS or doc[k].tag_ in ("v", "vn", "a", "d")):
-                k += 1  # a name does not start with a verb or a generic word
-            run = doc[k : j + 1]
-            lab = head_label(run.text)
-            if lab is None or run.text[0] in NUMERAL:
-                return None
-            head = head_of(run.text)
-            last = doc[j]
-            own = last.text[: -len(head)] if head and last.text.endswith(head) else ""
-            anchors = [i for i in range(k, j) if self.anchor(doc[i], doc[i + 1])]
-            if not anchors and (
-                (len(own) >= 2 and (own in self.places or own in self.stems or (len(own) == 2 and self.rare(own))))
-                or (lab == "PLACE" and last.tag_ in PROPER_POS | {"s"} and len(last.text) >= 2)
-            ):
-                anchors = [j]  # one word, its head inside: 浙江大学, 慈溪
-            if anchors:
-                a = anchors[0]
-                before = doc[a - 1] if a - 1 >= (k0 if lab == "PLACE" else k) else None
-                # a word just before the first proper one that belongs to the name: 菜鸟商学院, 航慈溪
-                natural = lab == "PLACE" and doc[j].text[-1] in "山溪江湖河库" and doc[a].text not in self.places
-                if before is not None and (
-                    (natural and len(before.text) == 1 and before.tag_ in ("n", "a", "ng"))
-                    or (self.rare(before.text) and before.tag_ in ("n", "nz", "j", "s"))
-                ):
-                    a -= 1
-                span = doc[a : j + 1]
-                if (
-                    lab == "ORG"
-                    and head == "中心"
-                    and not any(
-                        t.text in self.places or t.text in self.stems or t.tag_ == "ns" or t.text in ("区", "市", "县")
-                        for t in span
-                    )
-                ):
-                    return None  # an organisation named ...中心 carries its place
-            else:
-                a = j
-                while (
-                    a - 1 >= k
-                    and (
-                        doc[a - 1].tag_ in ("n", "vn", "nz", "ns", "j", "l", "b", "s")
-                        or (doc[a - 1].tag_ == "m" and re.search(r"[\u4e00-\u9fff]", doc[a - 1].text))
-                    )
-                    and len(doc[a - 1 : j + 1].text) <= 20
-                ):
-                    a -= 1
-                span = doc[a : j + 1]
-                first = span[0].text
-                if first in GENERIC_MODS or len(span) < 2:
-                    return None
-                if self.rare(first) and span[0].tag_ in ("n", "nz", "j", "s"):
-                    pass  # a local name no dictionary knows: 鞋塘卫生院, 岭下镇
-                elif (
-                    lab in ("PROJECT", "PLATFORM")
-                    and len(span.text) >= 6
-                    and any(self.rare(t.text) or (t.tag_ == "m" and t.i == span.start) for t in span[:-1])
-                ):
-                    pass  # a long project or platform name with a word of its own: 万米生态绿廊工程
-                else:
-                    return None
-            lab = head_label(span.text)
-            prefix = re.sub(r"[（(][^（）()]*[）)]$", "", span.text)[: -len(head)] if head else span.text
-            if lab is None or span.text.count("（") != span.text.count("）"):
-                return None
-            if len(prefix) < 2 and prefix not in ("区", "市", "县", "省"):
-                return None  # a bare head word: 幼儿园, 商学院
-            if lab == "PLACE":
-                limit = 5 if span.text.endswith("水库") else (4 if span.text[-1] in "山溪江湖河" else 6)
-                while len(span) > 1 and len(span.text) > limit:
-                    span = span[1:]
-                if len(span.text) > limit or span.text in GENERIC_PLACES:
-                    return None
-            return span, lab
-
-        def __call__(self, doc):
-            text = doc.text
-            spans = []
-            if self.known is not None:
-                for m in self.known.finditer(text):
-                    sp = doc.char_span(m.start(), m.end(), label=head_label(m.group()), alignment_mode="expand")
-                    if sp is not None and sp.text == m.group():
-                        spans.append(sp)
-            for m in re.finditer(rf"“([{NUMERAL}]+[大个项条][^“”，。、]{{1,10}})”", text):  # “四大战略” “十个赶超先行”
-                sp = doc.char_span(m.start(1), m.end(1), label="FRAME", alignment_mode="expand")
-                if sp is not None:
-                    spans.append(sp)
-            for _, start, end in self.matcher(doc):
-                spans.append(doc.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text), label="FRAME"))
-            for j, t in enumerate(doc):
-                if (
-                    t.text in ("）", ")")
-                    or head_label(t.text[-3:])
-                    or head_label(t.text[-2:])
-                    or head_label(t.text[-1:])
-                    or head_label(t.text)
-                ):
-                    found = self.name_ending_at(doc, j)
-                    if found:
-                        span, lab = found
-                        spans.append(doc.char_span(span.start_char, span.end_char, label=lab))
-                if t.text in self.places or (
-                    t.tag_ == "ns"
-                    and t.text.endswith(("省", "市", "县"))
-                    and 3 <= len(t.text) <= 4
-                    and (
-                        t.text[:-1] in self.places
-                        or t.text[:-1] in self.stems
-                        or (len(t.text) == 3 and self.rare(t.text[:-1]))
-                    )
-                ):
-                    spans.append(doc.char_span(t.idx, t.idx + len(t.text), label="PLACE"))
-            doc.ents = filter_spans([s for s in spans if s is not None])
-            return doc
-
-    return PlanEntities
+    for flag, default in TOKEN_FLAGS.items():
+        if not Token.has_extension(flag):
+            Token.set_extension(flag, default=default)
+    if "name_features" not in Language.factories:
+        Language.factory("name_features", default_config={"places": [], "stems": []}, func=make_name_features)
+    if "name_check" not in Language.factories:
+        Language.component("name_check", func=check_names)
 
 
 _register()
