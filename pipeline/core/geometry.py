@@ -73,13 +73,21 @@ def cluster_means(values: Iterable[float], tol: float) -> list[float]:
 G = TypeVar("G", bound=Glyph)
 
 
-def split_on_gaps(chars: Iterable[G], factor: float) -> list[list[G]]:
-    """A line's characters (spaces dropped) cut where the gap exceeds `factor` x the font size."""
+FIGURE = frozenset("0123456789.%‰-+－＋—–~～()（）[]［］,，")
+
+
+def split_on_gaps(chars: Iterable[G], factor: float, figure_factor: float | None = None) -> list[list[G]]:
+    """A line's characters (spaces dropped) cut where the gap exceeds `factor` x the font size; next to a figure
+    (a digit or its sign), where it exceeds `figure_factor` x the size when one is given (a number has no gaps
+    inside, so a narrower gap already parts a number from the column beside it)."""
     out: list[list[G]] = []
     for c in sorted(chars, key=lambda c: c.x0):
         if c.text.isspace():
             continue
-        if out and c.x0 - out[-1][-1].x1 <= factor * max(c.size, 1):
+        limit = factor
+        if figure_factor is not None and out and (c.text in FIGURE or out[-1][-1].text in FIGURE):
+            limit = figure_factor
+        if out and c.x0 - out[-1][-1].x1 <= limit * max(c.size, 1):
             out[-1].append(c)
         else:
             out.append([c])

@@ -74,6 +74,12 @@ class LayoutSettings(StageSettings):
         1.5, "ratio", "in a three-line table, a gap wider than this x the font size parts two cells of a line"
     )
     columnar_pieces: int = setting(3, "count", "a line standing in columns breaks into at least this many pieces")
+    prose_width: float = setting(
+        0.8, "share", "a line of running text spans at least this share of the width of the rules around it", hi=1.0
+    )
+    figure_gap: float = setting(
+        0.4, "ratio", "between two figures, a gap wider than this x the font size parts two columns"
+    )
     header_only_lines: int = setting(
         2, "count", "a table region holding at most this many lines is a header whose body may be printed below it"
     )
@@ -258,6 +264,26 @@ def _connected(a: Seg | Fill, b: Seg | Fill, tol: float) -> bool:
     return _overlaps(b, a, tol)
 
 
+def merge_collinear(segs: list[Seg], tol: float) -> list[Seg]:
+    """Rulings drawn as many short pieces (one per cell, or dashes of a long rule) joined into one rule each:
+    pieces of one orientation on one line whose ends touch within `tol`."""
+    out: list[Seg] = []
+    for orient in ("h", "v"):
+        pos = (lambda s: s.top) if orient == "h" else (lambda s: s.x0)
+        lo = (lambda s: s.x0) if orient == "h" else (lambda s: s.top)
+        hi = (lambda s: s.x1) if orient == "h" else (lambda s: s.bottom)
+        for s in sorted((s for s in segs if s.orient == orient), key=lambda s: (round(pos(s) / tol), lo(s))):
+            last = out[-1] if out and out[-1].orient == orient else None
+            if last is not None and abs(pos(last) - pos(s)) <= tol and lo(s) <= hi(last) + tol:
+                if orient == "h":
+                    last.x1 = max(last.x1, s.x1)
+                else:
+                    last.bottom = max(last.bottom, s.bottom)
+                continue
+            out.append(Seg(s.orient, s.x0, s.top, s.x1, s.bottom))
+    return out
+
+
 def graphics_to_components(segs: list[Seg], fills: list[Fill], tol: float) -> list[tuple[list[Seg], list[Fill]]]:
     """Group rulings and shading that touch (within `tol`) into connected components, top to bottom."""
     items: list[Seg | Fill] = [*segs, *fills]
@@ -299,7 +325,8 @@ def page_regions(page: PageData, cfg: LayoutSettings, m: Measures) -> tuple[list
     """Boxes and grids on a page, plus the loose horizontal rules left over."""
     regions: list[Region] = []
     loose: list[Seg] = []
-    for segs, fills in graphics_to_components(page.segs, page.fills, cfg.touch * m.body):
+    rulings = merge_collinear(page.segs, cfg.touch * m.body)
+    for segs, fills in graphics_to_components(rulings, page.fills, cfg.touch * m.body):
         x0, top, x1, bottom = bbox = bbox_of([*segs, *fills])
         kind = component_kind(segs, fills, bbox, cfg, m)
         if kind is None:
@@ -341,21 +368,43 @@ def rules_to_regions(
     """Three-line tables: two or more aligned horizontal rules with text standing in columns between them."""
     out: list[Region] = []
     slack = cfg.edge_slack * m.body
-    for group in aligned_rules(loose, page, cfg, m):
+    groups = [run for g in aligned_rules(loose, page, cfg, m) for run in split_at_prose(g, chars, cfg, slack)]
+    for group in groups:
         x0, x1 = min(g.x0 for g in group), max(g.x1 for g in group)
         reg = Region(page.number, len(out), "rules", x0, group[0].top, x1, group[-1].bottom, group, frame="rules")
-        inside = [c for c in chars if _under_rules(c, reg, slack)]
-        if inside and looks_columnar(chars_to_lines(inside, cfg), cfg):
+        lines = chars_to_lines([c for c in chars if _under_rules(c, reg, slack)], cfg)
+        if lines and not looks_like_prose(lines, x1 - x0, cfg) and columnar_lines(lines, cfg) >= cfg.columnar_lines:
             out.append(reg)
     return out
 
 
-def looks_columnar(lines: list[Line], cfg: LayoutSettings) -> bool:
-    """Text stands in columns when most lines break into several pieces at wide gaps."""
-    if len(lines) < cfg.columnar_lines:
-        return False
-    pieces = [len(split_on_gaps(ln.chars, cfg.columnar_gap)) for ln in lines]
-    return sum(p >= cfg.columnar_pieces for p in pieces) >= max(cfg.columnar_lines, cfg.columnar_share * len(lines))
+def split_at_prose(group: list[Seg], chars: list[Char], cfg: LayoutSettings, slack: float) -> list[list[Seg]]:
+    """Aligned rules parted where running text stands between two of them (a rule under a running header and a
+    table further down the page align too): runs of two or more rules with a table's text between them."""
+    runs: list[list[Seg]] = [[group[0]]]
+    for a, b in pairwise(group):
+        between = [c for c in chars if a.x0 - slack <= c.cx <= a.x1 + slack and a.bottom < c.cy < b.top]
+        lines = chars_to_lines(between, cfg)
+        if len(lines) > cfg.header_only_lines and looks_like_prose(lines, a.x1 - a.x0, cfg):
+            runs.append([b])
+        else:
+            runs[-1].append(b)
+    return [r for r in runs if len(r) >= 2]
+
+
+def looks_like_prose(lines: list[Line], width: float, cfg: LayoutSettings) -> bool:
+    """Running text: most lines are one piece across nearly the whole width (a table's cells are narrower)."""
+    full = [
+        ln
+        for ln in lines
+        if ln.x1 - ln.x0 >= cfg.prose_width * width and len(split_on_gaps(ln.chars, cfg.columnar_gap)) == 1
+    ]
+    return len(full) >= cfg.columnar_share * len(lines)
+
+
+def columnar_lines(lines: list[Line], cfg: LayoutSettings) -> int:
+    """How many lines break into several pieces at wide gaps (cells set in columns)."""
+    return sum(len(split_on_gaps(ln.chars, cfg.columnar_gap, cfg.figure_gap)) >= cfg.columnar_pieces for ln in lines)
 
 
 # ---------------------------------------------------------------- lines

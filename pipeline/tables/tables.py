@@ -80,7 +80,12 @@ class TablesSettings(StageSettings):
     frag_overlap: float = setting(
         0.4, "ratio", "a fragment reaching this x its size above the foot of a line's fragments is on that line"
     )
-    band_min_cells: int = setting(3, "count", "lines of at least this many cells give a three-line table its columns")
+    gutter_share: float = setting(
+        0.15,
+        "share",
+        "in a table without verticals, a gutter between columns is crossed by at most this share of lines",
+        hi=1.0,
+    )
     header_rule_cover: float = setting(
         0.3, "share", "a ruling under the header spans at least this share of the table's width", hi=1.0
     )
@@ -197,7 +202,7 @@ def region_fragments(reg: Region, ctx: Context) -> list[Frag]:
     slack = ctx.pt(ctx.cfg.edge_slack)
     frags = []
     for ln in reg.lines:
-        for piece in split_on_gaps(ln.chars, factor):
+        for piece in split_on_gaps(ln.chars, factor, None if vsegs else ctx.layout.figure_gap):
             cur: list[Char] = []
             for ch in piece:
                 if cur and any(
@@ -383,20 +388,31 @@ def assign_roles(cols: list[Col]) -> list[Col]:
 
 
 def text_columns(frags: list[Frag], reg: Region, ctx: Context) -> list[tuple[float, float]]:
-    """Column bands from the alignment of text: x intervals covered by the fragments of multi-cell lines."""
+    """Column bands from the alignment of text: the x ranges that the lines' fragments cover, parted by gutters
+    that nearly every line leaves free (a wrapped cell running across one gutter in a few lines does not
+    close it)."""
     lines = frag_lines(frags, ctx)
-    spans = sorted((f.x0, f.x1) for ln in lines if len(ln) >= ctx.cfg.band_min_cells for f in ln)
-    gap = ctx.pt(ctx.cfg.band_gap)
+    if not lines:
+        return []
+    x0, width = int(reg.x0), int(reg.x1 - reg.x0) + 2
+    cover = [0] * width
+    for ln in lines:
+        hit = [False] * width
+        for f in ln:
+            for x in range(max(0, int(f.x0) - x0), min(width, int(f.x1) - x0 + 1)):
+                hit[x] = True
+        cover = [c + h for c, h in zip(cover, hit, strict=True)]
+    busy = [c > ctx.cfg.gutter_share * len(lines) for c in cover]
     bands: list[list[float]] = []
-    for lo, hi in spans:
-        if bands and lo <= bands[-1][1] + gap:
-            bands[-1][1] = max(bands[-1][1], hi)
-        else:
-            bands.append([lo, hi])
+    for x, b in enumerate(busy):
+        if b and bands and x - bands[-1][1] <= ctx.pt(ctx.cfg.band_gap) + 1:
+            bands[-1][1] = x
+        elif b:
+            bands.append([x, x])
     if not bands:
         return []
     # boundaries halfway between bands, the outer ones at the region's edges
-    xs = [reg.x0] + [(a[1] + b[0]) / 2 for a, b in pairwise(bands)] + [reg.x1]
+    xs = [reg.x0] + [x0 + (a[1] + b[0]) / 2 for a, b in pairwise(bands)] + [reg.x1]
     return list(pairwise(xs))
 
 
@@ -430,8 +446,9 @@ def row_bounds(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ruled
 
 
 def anchored_rows(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ctx: Context) -> list[float]:
-    """Row boundaries between the lines that start a row (a 序号, or values in several columns): lines
-    between two row starts belong to the row above (cells are top-aligned)."""
+    """Row boundaries for a table without rulings between rows: the lines that start a row (a 序号, or values in
+    several columns) anchor the rows; a line between two anchors (a wrapped cell) joins the nearer one, so cells
+    that are top-aligned and cells centred on their row both come out whole."""
     slack = ctx.pt(ctx.cfg.edge_slack)
     lines = frag_lines([f for f in frags if f.top >= hb - slack], ctx)
     seq = [c for c in cols if c.role == "seq"]
@@ -446,18 +463,20 @@ def anchored_rows(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ct
             return True
         return sum(any(within(f, c) for c in values) for f in ln) >= need
 
-    anchors = [ln for ln in lines if starts_row(ln)]
+    anchors = [k for k, ln in enumerate(lines) if starts_row(ln)]
     if not anchors:
         return [hb, reg.bottom]
+    owner = [min(anchors, key=lambda a: (abs(line_mid(lines[a]) - line_mid(ln)), a)) for ln in lines]
     bounds = [hb]
-    for prev, nxt in pairwise(anchors):
-        gap_top = max(f.bottom for f in prev)
-        next_top = min(f.top for f in nxt)
-        between = [ln for ln in lines if gap_top <= min(f.top for f in ln) and max(f.bottom for f in ln) <= next_top]
-        lo = max([gap_top] + [max(f.bottom for f in ln) for ln in between])
-        bounds.append((lo + next_top) / 2)
+    for k in range(1, len(lines)):
+        if owner[k] != owner[k - 1]:
+            bounds.append((max(f.bottom for f in lines[k - 1]) + min(f.top for f in lines[k])) / 2)
     bounds.append(reg.bottom)
     return bounds
+
+
+def line_mid(ln: list[Frag]) -> float:
+    return (min(f.top for f in ln) + max(f.bottom for f in ln)) / 2
 
 
 @dataclass(eq=False)
