@@ -301,7 +301,13 @@ def header_foot(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
     if ruled is None or worded is None:
         return ruled if worded is None else worded
     between = [f for f in frags if min(ruled, worded) < f.cy < max(ruled, worded)]
-    return max(ruled, worded) if all(is_header_fragment(f) for f in between) else min(ruled, worded)
+    return min(ruled, worded) if any(is_value(f) for f in between) else max(ruled, worded)
+
+
+def is_value(f: Frag) -> bool:
+    """A figure printed in a body cell (a bare year is a header's)."""
+    t = re.sub(r"\s+", "", f.text)
+    return bool(VALUE_LIKE.match(t)) and not re.fullmatch(r"(19|20)\d\d(年)?", t)
 
 
 def header_bottom(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
