@@ -102,6 +102,9 @@ class TablesSettings(StageSettings):
     stitch_align: float = setting(
         0.375, "body", "a table carries on over a page break when its columns' edges agree within this"
     )
+    wrap_gap: float = setting(
+        0.8, "ratio", "in a ruled column, text this close (x its size) below text in the slot above continues it"
+    )
     full_rule_cover: float = setting(
         0.9, "share", "a ruling (or shaded band) across this share of the table's width can end its header", hi=1.0
     )
@@ -544,10 +547,14 @@ def column_runs(
     run_of: Slots = {}
     for j in range(len(xs) - 1):
         cur: Cell | None = None
+        ruled = reg.kind == "grid" and any(
+            coverage(hsegs, "h", y, xs[j], xs[j + 1], tol) >= ctx.cfg.open_edge for y in ys[1:-1]
+        )
         for i in range(len(ys) - 1):
             fr = slot_frags.get((i, j), [])
             open_above = cur is not None and coverage(hsegs, "h", ys[i], xs[j], xs[j + 1], tol) < ctx.cfg.open_edge
-            if cur is not None and open_above and (join_texts_down or not _two_texts(cur.frags, fr)):
+            joins = join_texts_down or not _two_texts(cur.frags, fr) if cur is not None else False
+            if cur is not None and open_above and (joins or (ruled and _wraps_into(cur.frags, fr, ctx))):
                 cur.r1 = i
                 cur.take(fr)
             else:
@@ -555,6 +562,15 @@ def column_runs(
                 runs.append(cur)
             run_of[(i, j)] = cur
     return runs, run_of
+
+
+def _wraps_into(above: list[Frag], below: list[Frag], ctx: Context) -> bool:
+    """In a ruled column, text running on from one slot into the next without a ruling between them: a merged
+    cell whose lines wrap across the row boundaries it spans (the next line follows at a line's spacing)."""
+    if not above or not below:
+        return False
+    last, first = max(above, key=lambda f: f.bottom), min(below, key=lambda f: f.top)
+    return 0 <= first.top - last.bottom <= ctx.cfg.wrap_gap * last.size
 
 
 def _two_texts(a: list[Frag], b: list[Frag]) -> bool:
