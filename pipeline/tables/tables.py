@@ -758,6 +758,20 @@ def carried_over(prev: PageTable, pt: PageTable, ctx: Context) -> dict[int, str]
     return out
 
 
+def carried_into(prev: PageTable, pt: PageTable, ctx: Context) -> dict[int, str]:
+    """Cells left open at the foot of `prev` that carry on at the top of `pt` (see `carried_over`); and a
+    category column whose first cell on the new page is blank while the row has text: the group goes on."""
+    out = carried_over(prev, pt, ctx)
+    first = next((c for c in pt.columns if c.role == "category"), None)
+    if first is None or not pt.n_rows:
+        return out
+    for j in cols_in(first, pt.xs, ctx):
+        cell, above = pt.slots.get((0, j)), prev.slots.get((prev.n_rows - 1, j))
+        if cell is not None and not cell.text and above is not None and above.text:
+            out.setdefault(j, above.text)
+    return out
+
+
 Printed = tuple[str, bool, list[float], list[str]]  # text, merged, bbox, the texts it joins
 
 
@@ -991,7 +1005,9 @@ def cells_in(pt: PageTable, i: int, js: list[int]) -> list[Cell]:
     return list({id(c): c for c in (pt.slots.get((i, j)) for j in js) if c is not None}.values())
 
 
-def body_cells(tid: str, pt: PageTable, first_row: int, ctx: Context) -> tuple[list[Row], int]:
+def body_cells(
+    tid: str, pt: PageTable, first_row: int, ctx: Context, carried: dict[int, str] | None = None
+) -> tuple[list[Row], int]:
     """One row per printed body cell of a page table (a merged cell once, with its spans); rows numbered on from
     `first_row`; and the number of rows."""
     atoms = [cols_in(c, pt.xs, ctx) for c in pt.columns]
@@ -1011,7 +1027,8 @@ def body_cells(tid: str, pt: PageTable, first_row: int, ctx: Context) -> tuple[l
             done.update(id(c) for c in cells)
             c0, c1 = min(c.c0 for c in cells), max(c.c1 for c in cells)
             colspan = sum(1 for js in atoms[k:] if js and js[0] <= c1)
-            text = ("：" if col.role == "name" else " ").join(c.text for c in cells if c.text)
+            texts = [c.text or (carried or {}).get(c.c0, "") if c.r0 == 0 else c.text for c in cells]
+            text = ("：" if col.role == "name" else " ").join(x for x in texts if x)
             bbox = [pt.xs[c0], pt.ys[i], pt.xs[c1 + 1], pt.ys[max(c.r1 for c in cells) + 1]]
             rowspan = max(c.r1 for c in cells) - i + 1
             cell = table_cell(tid, row_no, k + 1, text, col.path, pt.page, bbox, rowspan, colspan, row_label=label)
@@ -1054,8 +1071,8 @@ def table_of(tid: str, group: list[PageTable], ctx: Context) -> tuple[Row, list[
     first, last = group[0], group[-1]
     cells = header_cells(tid, first)
     n_rows = 0
-    for pt in group:
-        body, n = body_cells(tid, pt, n_rows + 1, ctx)
+    for k, pt in enumerate(group):
+        body, n = body_cells(tid, pt, n_rows + 1, ctx, carried_into(group[k - 1], pt, ctx) if k else None)
         cells += body
         n_rows += n
     title = join_lines([ln.text for ln in first.reg.caption]) or None
