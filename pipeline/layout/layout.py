@@ -74,6 +74,15 @@ class LayoutSettings(StageSettings):
         1.5, "ratio", "in a three-line table, a gap wider than this x the font size parts two cells of a line"
     )
     columnar_pieces: int = setting(3, "count", "a line standing in columns breaks into at least this many pieces")
+    stripe_gap: float = setting(
+        1.5, "ratio", "shaded stripes this close (x a stripe's height) one below the other are rows of one table"
+    )
+    text_table_lines: int = setting(
+        3, "count", "lines set in columns, one after the other, that make a table drawn without rulings"
+    )
+    wrapped_width: float = setting(
+        0.6, "share", "a line narrower than this share of its neighbours in such a table is a wrapped cell", hi=1.0
+    )
     prose_width: float = setting(
         0.8, "share", "a line of running text spans at least this share of the width of the rules around it", hi=1.0
     )
@@ -269,9 +278,16 @@ def merge_collinear(segs: list[Seg], tol: float) -> list[Seg]:
     pieces of one orientation on one line whose ends touch within `tol`."""
     out: list[Seg] = []
     for orient in ("h", "v"):
-        pos = (lambda s: s.top) if orient == "h" else (lambda s: s.x0)
-        lo = (lambda s: s.x0) if orient == "h" else (lambda s: s.top)
-        hi = (lambda s: s.x1) if orient == "h" else (lambda s: s.bottom)
+
+        def pos(s: Seg, horizontal: bool = orient == "h") -> float:
+            return s.top if horizontal else s.x0
+
+        def lo(s: Seg, horizontal: bool = orient == "h") -> float:
+            return s.x0 if horizontal else s.top
+
+        def hi(s: Seg, horizontal: bool = orient == "h") -> float:
+            return s.x1 if horizontal else s.bottom
+
         for s in sorted((s for s in segs if s.orient == orient), key=lambda s: (round(pos(s) / tol), lo(s))):
             last = out[-1] if out and out[-1].orient == orient else None
             if last is not None and abs(pos(last) - pos(s)) <= tol and lo(s) <= hi(last) + tol:
@@ -779,8 +795,71 @@ def extend_table_regions(
     return free, loose
 
 
+def zebra_tables(regions: list[Region], cfg: LayoutSettings, m: Measures) -> list[Region]:
+    """Shaded stripes of one width stacked at a regular step (rows shaded in turn, no strokes) are one table,
+    not a stack of sidebars: they become a table region spanning them (kind `rules`, no rulings)."""
+    tol = cfg.touch * m.body
+    stripes = sorted((r for r in regions if r.frame == "shading" and not r.segs), key=lambda r: r.top)
+    runs: list[list[Region]] = []
+    for r in stripes:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and abs(r.x0 - last.x0) <= tol
+            and abs(r.x1 - last.x1) <= tol
+            and r.top - last.bottom <= cfg.stripe_gap * (last.bottom - last.top)
+        ):
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    zebras = [run for run in runs if len(run) >= cfg.columnar_lines]
+    members = {id(r) for run in zebras for r in run}
+    out = [r for r in regions if id(r) not in members]
+    for run in zebras:
+        first, last = run[0], run[-1]
+        fills = [f for r in run for f in r.fills]
+        out.append(Region(first.page, 0, "rules", first.x0, first.top, first.x1, last.bottom, [], fills, "shading"))
+    return out
+
+
+def text_tables(free: list[Char], page: PageData, cfg: LayoutSettings) -> list[Region]:
+    """Tables drawn with no rulings or shading at all: runs of consecutive lines set in columns (several pieces
+    parted by wide gaps), with the narrow lines of wrapped cells between them and a header line above."""
+    lines = chars_to_lines(free, cfg, page.number)
+    flags = [columnar_lines([ln], cfg) == 1 for ln in lines]
+    out: list[Region] = []
+    k = 0
+    while k < len(lines):
+        if not flags[k]:
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(lines) and (flags[end + 1] or wrapped_cell_line(lines, flags, end + 1, cfg)):
+            end += 1
+        if sum(flags[k : end + 1]) >= cfg.text_table_lines:
+            start = k - 1 if k and len(split_on_gaps(lines[k - 1].chars, cfg.columnar_gap)) >= 2 else k
+            run = lines[start : end + 1]
+            x0, x1 = min(ln.x0 for ln in run), max(ln.x1 for ln in run)
+            top, bottom = run[0].top, run[-1].bottom
+            out.append(Region(page.number, 0, "rules", x0, top, x1, bottom, [], [], "none"))
+        k = end + 1
+    return out
+
+
+def wrapped_cell_line(lines: list[Line], flags: list[bool], k: int, cfg: LayoutSettings) -> bool:
+    """A line inside a table set without rulings that holds only the wrapped end of a cell: narrow, and followed
+    by another line in columns."""
+    if k + 1 >= len(lines) or not flags[k + 1]:
+        return False
+    widest = max(ln.x1 - ln.x0 for ln in (lines[k - 1], lines[k + 1]))
+    return lines[k].x1 - lines[k].x0 < cfg.wrapped_width * widest
+
+
 def page_layout(page: PageData, cfg: LayoutSettings, m: Measures) -> PageLayout:
     regions, loose = page_regions(page, cfg, m)
+    regions = zebra_tables(regions, cfg, m)
+    for k, reg in enumerate(regions):
+        reg.index = k
     slack = cfg.edge_slack * m.body
     inside, free = chars_by_region(page.chars, regions, slack)
     kept = []
@@ -796,7 +875,12 @@ def page_layout(page: PageData, cfg: LayoutSettings, m: Measures) -> PageLayout:
         reg.chars = [c for c in free if _under_rules(c, reg, slack)]
         ids = {id(c) for c in reg.chars}
         free = [c for c in free if id(c) not in ids]
-    regions = sorted(kept + rules, key=lambda r: (r.top, r.x0))
+    aligned = text_tables(free, page, cfg)
+    for reg in aligned:
+        reg.chars = [c for c in free if centre_in(c, reg, slack)]
+        ids = {id(c) for c in reg.chars}
+        free = [c for c in free if id(c) not in ids]
+    regions = sorted(kept + rules + aligned, key=lambda r: (r.top, r.x0))
     for i, reg in enumerate(regions):
         reg.index = i
         reg.lines = chars_to_lines(reg.chars, cfg, page.number)

@@ -301,10 +301,21 @@ def header_foot(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
         return shaded
     ruled = full_rule_foot(frags, reg, ctx)
     worded = header_bottom(frags, reg, ctx)
+    if ruled is None and worded is None:
+        return first_line_foot(frags, ctx)
     if ruled is None or worded is None:
         return ruled if worded is None else worded
     between = [f for f in frags if min(ruled, worded) < f.cy < max(ruled, worded)]
     return min(ruled, worded) if any(is_value(f) for f in between) else max(ruled, worded)
+
+
+def first_line_foot(frags: list[Frag], ctx: Context) -> float | None:
+    """A table with neither rulings nor shading: its first line is the header when it holds no figure and the
+    next line does."""
+    lines = frag_lines(frags, ctx)
+    if len(lines) < 2 or any(is_value(f) for f in lines[0]) or not any(is_value(f) for f in lines[1]):
+        return None
+    return (max(f.bottom for f in lines[0]) + min(f.top for f in lines[1])) / 2
 
 
 def is_value(f: Frag) -> bool:
