@@ -437,14 +437,21 @@ def text_columns(frags: list[Frag], reg: Region, ctx: Context) -> list[tuple[flo
 
 
 def rules_header_columns(frags: list[Frag], bands: list[tuple[float, float]], ctx: Context) -> list[Col]:
+    """Header paths of a table without verticals: a header fragment standing over two or more others is a parent
+    (`规划目标` over `2020年` and `年均增速`); every other fragment belongs to the column it overlaps most."""
     slack = ctx.pt(ctx.cfg.col_slack)
+    parents = [f for f in frags if sum(1 for g in frags if g.top > f.bottom - slack and f.x0 <= g.cx <= f.x1) >= 2]
+    leaves: dict[int, list[Frag]] = {}
+    for f in frags:
+        if f in parents:
+            continue
+        overlap = [min(f.x1, x1) - max(f.x0, x0) for x0, x1 in bands]
+        leaves.setdefault(overlap.index(max(overlap)), []).append(f)
     cols = []
-    for x0, x1 in bands:
-        own = [f for f in frags if x0 <= f.cx <= x1 and f.x0 >= x0 - slack and f.x1 <= x1 + slack]
-        parents = [f for f in frags if f not in own and f.x0 <= (x0 + x1) / 2 <= f.x1]
-        parts = [f.text for f in sorted(parents, key=lambda f: f.top)]
-        own_text = join_lines([f.text for f in sorted(own, key=lambda f: (round(f.top), f.x0))])
-        path = "/".join(re.sub(r"\s+", "", p) for p in [*parts, own_text] if p)
+    for k, (x0, x1) in enumerate(bands):
+        above = sorted((f for f in parents if f.x0 - slack <= (x0 + x1) / 2 <= f.x1 + slack), key=lambda f: f.top)
+        own = join_lines([f.text for f in sorted(leaves.get(k, []), key=lambda f: (round(f.top), f.x0))])
+        path = "/".join(re.sub(r"\s+", "", p) for p in [*(f.text for f in above), own] if p)
         cols.append(Col(x0, x1, path, ""))
     return cols
 
