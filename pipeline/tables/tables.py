@@ -44,6 +44,7 @@ VALUE_LIKE = re.compile(r"^[\[［【(（]?\s*[-－—–+＋≥≧≤≦＞＜><
 MEASURE = re.compile(r"(19|20)\d\d|目标|预期|完成|增速|增长|增幅|基[数期]|现状|实际|年均|累计")
 REVIEW = re.compile(r"完成情况|执行情况|实现情况|完成值|^完成|/完成|\|完成")
 SUB_ROW = re.compile(r"^\s*其中")
+CONTINUED = re.compile(r"^\s*续\s*表|[（(]\s*续\s*[）)]\s*$")  # a caption saying the table goes on: 续表, 表2（续）
 
 # role of a column, from the words of its header leaf; the first that matches wins
 ROLE_PATTERNS = {
@@ -842,7 +843,8 @@ def page_rows(pt: PageTable, carried: dict[int, str], ctx: Context) -> list[dict
 
 def continues(prev: PageTable, nxt: PageTable, layout: Layout, ctx: Context) -> bool:
     """The next page's table carries on the previous one: nothing between them, the same columns."""
-    if nxt.page != prev.page + 1 or nxt.reg.caption or prev.reg.note:
+    caption = join_lines([ln.text for ln in nxt.reg.caption])
+    if nxt.page != prev.page + 1 or (caption and not CONTINUED.search(caption)) or prev.reg.note:
         return False
     pg_prev = layout.pages[prev.page - 1]
     pg_next = layout.pages[nxt.page - 1]
@@ -906,7 +908,9 @@ def page_tables(layout: Layout, ctx: Context) -> list[PageTable]:
         for reg in pg.regions:
             if reg.kind not in ("grid", "rules"):
                 continue
-            lend = prev if prev is not None and prev.page == pg.number - 1 and not reg.caption else None
+            caption = join_lines([ln.text for ln in reg.caption])
+            carries_on = not caption or bool(CONTINUED.search(caption))
+            lend = prev if prev is not None and prev.page == pg.number - 1 and carries_on else None
             t = page_table(reg, lend, ctx)
             if t is not None:
                 out.append(t)
