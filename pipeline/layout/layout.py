@@ -729,8 +729,9 @@ def chars_by_region(chars: list[Char], regions: list[Region], slack: float) -> t
     """Characters inside each region (by index), and those outside every region."""
     inside: dict[int, list[Char]] = defaultdict(list)
     free: list[Char] = []
+    innermost_first = sorted(regions, key=lambda r: (r.x1 - r.x0) * (r.bottom - r.top))  # a table inside a box
     for c in chars:
-        for reg in regions:
+        for reg in innermost_first:
             if centre_in(c, reg, slack):
                 inside[reg.index].append(c)
                 break

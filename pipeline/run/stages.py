@@ -86,7 +86,7 @@ def _structure(i: StageInput) -> dict[str, Any]:
 def _tables(i: StageInput) -> dict[str, Any]:
     from pipeline.tables import tables
 
-    out = tables.run(i.get("layout"))
+    out = tables.run(i.get("layout"), sidebars=i.get("sidebars"))
     return {
         "tables": out.tables,
         "table_cells": out.table_cells,
@@ -141,7 +141,7 @@ ALL: tuple[Stage, ...] = (
     Stage("layout", "pipeline.layout.layout", ("pdf",), ("layout",), _layout, persisted=False),
     Stage("structure", "pipeline.structure.structure", ("layout",), STRUCTURE_DATASETS, _structure,
           uses_registry=True),
-    Stage("tables", "pipeline.tables.tables", ("layout",),
+    Stage("tables", "pipeline.tables.tables", ("layout", "sidebars"),
           ("tables", "table_cells", "indicator_tables", "indicator_cells"), _tables),
     Stage("values", "pipeline.enrich.values", ("indicator_cells",), ("indicator_values", "indicator_checks"),
           _values),

@@ -1145,13 +1145,31 @@ class Tables:
     indicator_cells: list[Row] = field(default_factory=list)
 
 
-def run(layout: Layout, settings: TablesSettings | None = None) -> Tables:
+def sidebar_of(row: Row, sidebars: list[Row], ctx: Context) -> int | None:
+    """The sidebar whose box (on the table's first page) holds the table, else None."""
+    slack = ctx.pt(ctx.cfg.col_slack)
+    x0, top, x1, bottom = row["bbox"]
+    for s in sidebars:
+        sx0, stop, sx1, sbottom = s["bbox"]
+        inside = sx0 - slack <= x0 and x1 <= sx1 + slack and stop - slack <= top
+        ends_in = bottom <= sbottom + slack or s["page_end"] > s["page_start"]
+        if s["page_start"] == row["page_start"] and inside and ends_in:
+            return int(s["sidebar_seq"])
+    return None
+
+
+def run(layout: Layout, settings: TablesSettings | None = None, sidebars: list[Row] | None = None) -> Tables:
+    """Every table of the plan (`tables`, `table_cells`) and the indicator tables among them; `sidebars` (from
+    the structure stage) tell which tables stand inside a sidebar."""
     cfg: TablesSettings = settings if settings is not None else settings_for("tables")
     ctx = Context(cfg, layout.settings, layout.measures)
     out = Tables()
     for n, group in enumerate(stitch(page_tables(layout, ctx), layout, ctx), 1):
         tid = f"t{n}"
         row, cells = table_of(tid, group, ctx)
+        row["sidebar_seq"] = sidebar_of(row, sidebars or [], ctx)
+        if row["sidebar_seq"] is not None and not is_indicator(group[0].columns):
+            row["kind"] = "sidebar"
         out.tables.append(row)
         out.table_cells.extend(cells)
         if is_indicator(group[0].columns):
