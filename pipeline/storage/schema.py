@@ -29,6 +29,7 @@ ARROW_TYPES = {
     "bool": pa.bool_(),
     "bbox": pa.list_(pa.float64(), 4),
     "list<string>": pa.list_(pa.string()),
+    "list<int32>": pa.list_(pa.int32()),
     "list<float64>": pa.list_(pa.float64()),
 }
 

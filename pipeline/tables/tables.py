@@ -158,6 +158,7 @@ class PageTable:
     ys: list[float]
     slots: dict[tuple[int, int], Cell]
     ruling: str = "grid"
+    repeated_header: bool = False  # the header printed again over this page's part of a continued table
 
     @property
     def n_rows(self) -> int:
@@ -748,7 +749,8 @@ def page_table(reg: Region, prev: PageTable | None, ctx: Context) -> PageTable |
     ys = row_bounds(reg, frags, cols, hb, reg.kind == "grid", ctx)
     slots = merge_slots(reg, xs, ys, [f for f in frags if f.cy > hb], ctx, column_groups(cols, xs, ctx))
     ruling = "grid" if reg.kind == "grid" else "three-line"
-    return PageTable(reg=reg, page=reg.page, columns=cols, xs=xs, ys=ys, slots=slots, ruling=ruling)
+    repeated = prev is not None and not lend and hb > reg.top
+    return PageTable(reg, reg.page, cols, xs, ys, slots, ruling, repeated)
 
 
 def carried_over(prev: PageTable, pt: PageTable, ctx: Context) -> dict[int, str]:
@@ -953,7 +955,7 @@ def cell_rows(tid: str, group: list[PageTable], ctx: Context) -> tuple[list[Row]
 def header_cells(tid: str, pt: PageTable) -> list[Row]:
     """The header as printed cells, rebuilt from the column paths: a part that neighbouring columns share is one
     cell spanning them; a path shorter than the deepest reaches down to the header's foot."""
-    paths = [c.path.split("/") for c in pt.columns]
+    paths = header_levels([c.path for c in pt.columns])
     depth = max(len(p) for p in paths)
     top, foot = pt.reg.top, pt.ys[0]
     step = (foot - top) / depth
@@ -974,6 +976,23 @@ def header_cells(tid: str, pt: PageTable) -> list[Row]:
             out.append(table_cell(tid, 0, k + 1, path[level], "/".join(path[: level + 1]), pt.page, bbox,
                                   rowspan=rowspan, colspan=span, header_level=level + 1))  # fmt: skip
             k += span
+    return out
+
+
+def header_levels(paths: list[str]) -> list[list[str]]:
+    """Each column path cut into its header levels: only where a neighbouring column shares the part above
+    (a parent spans them); a `/` printed inside one cell (`年均/累计增长`) stays in its text."""
+    parts = [p.split("/") for p in paths]
+    out = []
+    for k, path in enumerate(parts):
+        neighbours = [parts[j] for j in (k - 1, k + 1) if 0 <= j < len(parts)]
+        levels = [path[0]]
+        for level in range(1, len(path)):
+            if any(n[:level] == path[:level] for n in neighbours):
+                levels.append(path[level])
+            else:
+                levels[-1] += "/" + path[level]
+        out.append(levels)
     return out
 
 
@@ -1111,6 +1130,7 @@ def table_of(tid: str, group: list[PageTable], ctx: Context) -> tuple[Row, list[
         "note": join_lines([ln.text for ln in last.reg.note]) or None,
         "sidebar_seq": None,
         "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom],
+        "header_repeated_on": [pt.page for pt in group[1:] if pt.repeated_header],
     }
     return row, cells
 
