@@ -25,6 +25,7 @@ from pdfplumber.pdf import PDF
 from pipeline.errors import BadInputError, EncryptedPdfError, NotAPdfError, NoTextLayerError, TruncatedPdfError
 from pipeline.pdf.chars import clean_font_name, dedupe_doubled, font_is_bold, unify_ideographs
 from pipeline.pdf.model import Char, Fill, Link, PageData, ParsedPdf, Seg
+from pipeline.pdf.visibility import painted, visible_layout
 from pipeline.settings import StageSettings, register, setting, settings_for
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,11 @@ class IngestSettings(StageSettings):
     )
     double_size: float = setting(
         0.1, "pt", "the two copies of a fake-bold character have sizes within this (rounding of sizes)"
+    )
+    clip_slack: float = setting(
+        0.5,
+        "pt",
+        "a character whose centre lies outside the clip it is shown under by more than this is not drawn (precision)",
     )
     min_text_chars: int = setting(20, "count", "a file with fewer characters has no text layer (scanned)")
 
@@ -319,9 +325,10 @@ Box = Callable[[Any], tuple[float, float, float, float]]
 def page_to_data(page: Any, cfg: IngestSettings) -> PageData:
     """One pdfplumber page -> cleaned page data.
 
-    Reads pdfplumber's layout objects (`page.layout`, pdfminer's LTPage) directly and turns
-    their coordinates the way pdfplumber does (top-left origin, MediaBox offsets), skipping
-    the general-purpose dictionaries of `page.chars` and `page.rects`: same data, less work."""
+    Reads the page's layout objects (pdfminer's LTPage, as `page.layout` builds it, but without the
+    characters that are not drawn: `visibility.visible_layout`) directly and turns their coordinates
+    the way pdfplumber does (top-left origin, MediaBox offsets), skipping the general-purpose
+    dictionaries of `page.chars` and `page.rects`: same data, less work."""
     width, height = float(page.width), float(page.height)
     mb_x0, mb_top = float(page.mediabox[0]), float(page.mediabox[1])
     data = PageData(number=page.page_number, width=width, height=height)
@@ -329,14 +336,18 @@ def page_to_data(page: Any, cfg: IngestSettings) -> PageData:
     lines: list[LTLine] = []
     rects: list[LTRect] = []
     curves: list[LTCurve] = []
-    _walk(page.layout, chars, lines, rects, curves, data)
+    layout, hidden = visible_layout(page, cfg.white_level, cfg.clip_slack)
+    if hidden:
+        why = ", ".join(f"{k} {v}" for k, v in sorted(hidden.items()))
+        log.debug("page %d: %d invisible characters dropped (%s)", data.number, hidden.total(), why)
+    _walk(layout, chars, lines, rects, curves, data)
 
     def box(o: Any) -> tuple[float, float, float, float]:
         return o.x0 + mb_x0, (height - o.y1) + mb_top, o.x1 + mb_x0, (height - o.y0) + mb_top
 
     data.chars = chars_from_layout(chars, box, cfg)
     for ln in lines:
-        if _visible(ln.stroking_color, cfg.white_level):
+        if painted(ln.stroking_color, cfg.white_level):
             seg = _segment(*box(ln), data, cfg)
             if seg:
                 data.segs.append(seg)
@@ -440,7 +451,7 @@ def _rect_to_graphics(r: Shape, data: PageData, cfg: IngestSettings) -> None:
     x0, top, x1, bottom = float(r.x0), float(r.top), float(r.x1), float(r.bottom)
     w, h = x1 - x0, bottom - top
     thin = cfg.ruling_max * data.width
-    filled, stroked = _visible(r.fill, cfg.white_level), _visible(r.stroke, cfg.white_level)
+    filled, stroked = painted(r.fill, cfg.white_level), painted(r.stroke, cfg.white_level)
     if w <= thin or h <= thin:
         if filled or stroked:
             seg = _segment(x0, top, x1, bottom, data, cfg)
@@ -457,35 +468,14 @@ def _curve_to_graphics(c: Shape, data: PageData, cfg: IngestSettings) -> None:
     x0, top, x1, bottom = float(c.x0), float(c.top), float(c.x1), float(c.bottom)
     if x1 - x0 < cfg.frame_min_w * data.width or bottom - top < cfg.frame_min_h * data.height:
         return
-    if _visible(c.fill, cfg.white_level) and not _is_background(c, data, cfg):
+    if painted(c.fill, cfg.white_level) and not _is_background(c, data, cfg):
         data.fills.append(Fill(x0, top, x1, bottom, _color_str(c.fill)))
-    elif _visible(c.stroke, cfg.white_level) and _closed(c.pts, cfg.closed_gap):
+    elif painted(c.stroke, cfg.white_level) and _closed(c.pts, cfg.closed_gap):
         data.segs.extend(_frame(x0, top, x1, bottom))  # a rounded or drawn frame: its bounding box is the box
 
 
 def _closed(pts: list[tuple[float, float]], gap: float) -> bool:
     return len(pts) > 3 and abs(pts[0][0] - pts[-1][0]) < gap and abs(pts[0][1] - pts[-1][1]) < gap
-
-
-def _visible(color: Any, white: float) -> bool:
-    """False for no colour and for white; true for anything else (patterns included)."""
-    if color is None:
-        return False
-    if isinstance(color, int | float):
-        color = (color,)
-    if not isinstance(color, tuple | list) or not color:
-        return True
-    try:
-        vals = [float(v) for v in color]
-    except (TypeError, ValueError):
-        return True
-    if len(vals) == 1:
-        return vals[0] < white
-    if len(vals) == 3:
-        return min(vals) < white
-    if len(vals) == 4:
-        return max(vals) > 1 - white
-    return True
 
 
 def _color_str(color: Any) -> str:
