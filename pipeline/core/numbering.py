@@ -24,7 +24,18 @@ HEADING_LABELS = [
     ("section", _label(ORDINAL + "节")),
     ("cn_comma", _label(r"(?P<n>[一二三四五六七八九十]+)\s*[、．.]")),
     ("cn_paren", _label(r"[（(]\s*(?P<n>[一二三四五六七八九十]+)\s*[）)]")),
+    ("num_dot", _label(r"(?P<n>[0-9０-９]{1,2})\s*[.．、](?![0-9０-９])")),
 ]
+# the numbering of the levels below a chapter, highest first (一、 > （一） > 1.)
+SUB_KINDS = ("section", "cn_comma", "cn_paren", "num_dot")
+
+APPENDIX_LABEL = re.compile(
+    r"^(?P<label>(?:附\s*[表件录图]|名\s*词\s*解\s*释|注\s*释)"
+    r"\s*(?P<n>[0-9０-９]+(?:\s*[-－—–.．]\s*[0-9０-９]+)*|[一二三四五六七八九十]+)?)"
+    r"\s*(?P<colon>[：:])?\s*(?P<rest>.*)$"
+)
+# a run-in label of the notes and sources printed after the last chapter
+END_MATTER_LABEL = re.compile(r"^(?:注\s*释|资\s*料\s*来\s*源|数\s*据\s*来\s*源)\s*[：:]")
 
 ITEM_LABELS = [
     ("cn_comma", _label(r"[一二三四五六七八九十]+\s*、")),
@@ -82,6 +93,20 @@ def ordinal_heading(text: str) -> bool:
     """The text starts with a part, chapter or section label: 第…篇/部分, 第…章, 第…节."""
     lab = heading_label(text)
     return lab is not None and lab[0] in ORDINAL_KINDS
+
+
+def appendix_label(text: str) -> tuple[str, str, bool] | None:
+    """(label as printed, rest, a colon follows the label) when the text starts with 附表/附件/附录/附图,
+    名词解释 or 注释 (with its number, if any)."""
+    m = APPENDIX_LABEL.match(text.strip())
+    if not m:
+        return None
+    return re.sub(r"\s+", "", m.group("label")), m.group("rest").strip(), m.group("colon") is not None
+
+
+def end_matter_label(text: str) -> bool:
+    """The text starts with 注释：, 资料来源： or 数据来源：, the run-in labels of end notes and sources."""
+    return END_MATTER_LABEL.match(text.strip()) is not None
 
 
 def item_label(text: str) -> tuple[str, str, str] | None:

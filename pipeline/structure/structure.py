@@ -1,12 +1,17 @@
 """Stage 3, structure: layout -> outline, paragraphs, sidebars, sidebar items, pages, documents, links.
 
-Headings are lines that start with a heading label and are set apart from the body
-(another face, weight or size, or centred); which labels are chapters and which are
-sections follows from the labels the plan actually uses (第一章/第一节, or 一、/（一）).
-Paragraphs start at a first-line indent, after a short line or after extra space;
+Headings are short lines opening a block with a heading label, set apart from the body (another face,
+weight or size, or centred) or, where the plan sets a kind of heading in the body style, standing alone
+between two blocks and numbered right after the heading before it (so that a sentence opening with 一、
+is no heading). Which labels are parts, chapters, sections and subsections follows from the labels the
+plan actually uses (第一篇 above 第一章/第一节, or 一、/（一）, then 1.). 附表/附件/附录/名词解释/注释
+headings after the last chapter are appendices; notes and sources printed after it (注释：, 资料来源：)
+are end matter. Paragraphs start at a first-line indent, after a short line or after extra space;
 a page break, a sidebar or a table between two lines does not end a paragraph.
 Sidebars are the boxes found by layout; a box that opens a page without a title,
 right after a box that closed the previous page, continues it.
+The document's title is the cover's, else the title printed atop the first page, else the running
+header, else the metadata's (unless it is a file's name); null when the title is printed as an image.
 Thresholds are `StructureSettings`, relative to the layout's `Measures`.
 """
 
@@ -22,9 +27,16 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.core.geometry import bbox_of, centre_in
-from pipeline.core.numbering import heading_label, item_label, sidebar_label
+from pipeline.core.numbering import (
+    SUB_KINDS,
+    appendix_label,
+    end_matter_label,
+    heading_label,
+    item_label,
+    sidebar_label,
+)
 from pipeline.core.text import AGENCY as AGENCY  # re-exported: pipeline/enrich/text.py imports it from here
-from pipeline.core.text import chars_to_text
+from pipeline.core.text import chars_to_text, nfkc
 from pipeline.core.text import join_lines as join_lines  # re-exported for the same reason
 from pipeline.errors import NotAPlanError
 from pipeline.layout.layout import Layout, Line, Measures, PageLayout, Region, Style, char_style, column_of
@@ -71,7 +83,7 @@ class StructureSettings(StageSettings):
         0.06, "share", "a centred heading's centre lies within this share of the column's width of its middle", hi=1.0
     )
     heading_indent: float = setting(
-        1.5, "ratio", "a centred heading starts more than this x its size right of the column's edge"
+        1.5, "ratio", "a centred heading stands more than this x its size inside both edges of the column"
     )
     heading_more_lines: int = setting(2, "count", "a heading's title carries on over at most this many more lines")
     heading_line_gap: float = setting(
@@ -110,6 +122,9 @@ class StructureSettings(StageSettings):
     title_size_drop: float = setting(
         0.03125, "body", "the cover's title lines are within this of the largest size on the cover"
     )
+    title_min: float = setting(
+        0.25, "body", "a title printed at the top of the first page is at least this much larger than body"
+    )
 
 
 # ---------------------------------------------------------------- helpers
@@ -137,11 +152,16 @@ def emphasis_share(line: Line, body_style: Style) -> float:
 
 # ---------------------------------------------------------------- page kinds and headings
 
+BODY_LEVELS = ("part", "chapter", "section", "subsection")  # highest first; appendices stand beside them
+LEVELS = (*BODY_LEVELS, "appendix")  # an entry closes at a heading of its level or a higher one
+SENTENCE_INSIDE = re.compile(r"[。！？；;!?]")
+OPEN_ENDING = "，,：:；;、"  # a line ending so goes on: a lead-in or a list item, not a heading
+
 
 @dataclass
 class Heading:
-    level: str  # chapter / section
-    kind: str  # label kind
+    level: str  # part / chapter / section / subsection / appendix
+    kind: str  # label kind (numbering.heading_label), or "appendix"
     label: str
     number: int | None
     title: str
@@ -149,7 +169,18 @@ class Heading:
     page: int
 
 
-Candidate = tuple[PageLayout, Line, Label]
+@dataclass
+class Candidate:
+    """A line starting with a heading or appendix label, and how it stands apart from the body text."""
+
+    page: PageLayout
+    line: Line
+    kind: str  # numbering.heading_label's kind, or "appendix"
+    label: str
+    number: int | None
+    rest: str  # the text after the label
+    set_apart: bool  # in another face, weight or size, or centred
+    alone: bool  # a short line by itself between two blocks, its title no sentence
 
 
 def find_toc_pages(layout: Layout, cfg: StructureSettings) -> set[int]:
@@ -160,107 +191,201 @@ def find_toc_pages(layout: Layout, cfg: StructureSettings) -> set[int]:
             continue
         titled = any(re.sub(r"\s+", "", ln.text) in TOC_TITLES for ln in lines[: cfg.toc_title_lines])
         entries = sum(is_toc_entry(ln, cfg) for ln in lines)
-        if (titled and entries >= cfg.toc_entries_titled) or (
+        if (titled and (entries >= cfg.toc_entries_titled or listed_contents(lines, cfg))) or (
             entries >= cfg.toc_entries and entries >= cfg.toc_share * len(lines)
         ):
             toc.add(pg.number)
     return toc
 
 
+def listed_contents(lines: list[Line], cfg: StructureSettings) -> bool:
+    """Contents printed without page numbers: labelled lines (第一章 …) make `toc_share` of the page's lines."""
+    labelled = sum(read_label(ln) is not None for ln in lines)
+    return labelled >= cfg.toc_entries_titled and labelled >= cfg.toc_share * len(lines)
+
+
 def heading_candidates(layout: Layout, toc_pages: set[int], cfg: StructureSettings) -> list[Candidate]:
-    """Lines outside the contents that start with a heading label and are set apart: styled or centred."""
-    m = layout.measures
+    """Lines outside the contents that start with a heading label (or an appendix's) and stand apart: styled,
+    centred, or a short line alone between two blocks."""
     out = []
     for pg in layout.pages:
         if pg.number in toc_pages:
             continue
-        mid = (pg.left + pg.right) / 2
-        for ln in pg.body_lines():
-            lab = heading_label(ln.text)
-            if not lab or is_toc_entry(ln, cfg):
-                continue
-            styled = (
-                emphasis_share(ln, layout.body_style) >= cfg.heading_emphasis
-                and ln.size >= m.body - cfg.heading_size_drop * m.body
-            )
-            centered = (
-                abs(ln.cx - mid) < cfg.heading_centre * (pg.right - pg.left)
-                and ln.x0 > pg.left + cfg.heading_indent * ln.size
-            )
-            if styled or centered:
-                out.append((pg, ln, lab))
+        flow = [ln for ln in pg.lines if ln.role in FLOW_ROLES]
+        for i in range(len(flow)):
+            c = candidate(pg, flow, i, layout, cfg)
+            if c is not None:
+                out.append(c)
     return out
 
 
-def choose_scheme(cands: list[Candidate]) -> tuple[str, str | None]:
-    kinds = Counter(lab[0] for _, _, lab in cands)
-    if kinds["chapter"]:
-        if kinds["section"]:
-            return "chapter", "section"
-        return "chapter", ("cn_comma" if kinds["cn_comma"] else None)
-    if kinds["cn_comma"]:
-        return "cn_comma", ("cn_paren" if kinds["cn_paren"] else None)
-    return "chapter", "section"
-
-
-def heading_level(kind: str, number: int | None, scheme: tuple[str, str | None], last: tuple[int, int]) -> str | None:
-    """`chapter` or `section` for a label of the plan's scheme numbered past the last one; None otherwise."""
-    chapter_kind, section_kind = scheme
-    last_chapter, last_section = last
-    if kind == chapter_kind:
-        return "chapter" if number is None or number > last_chapter else None
-    if kind == section_kind and last_chapter:
-        return "section" if number is None or number > last_section else None
-    return None
-
-
-def make_heading(
-    pg: PageLayout, ln: Line, lab: Label, level: str, layout: Layout, cfg: StructureSettings
-) -> Heading | None:
-    """The heading a label line opens, with the lines carrying on its title; None when the title reads as a sentence."""
+def candidate(pg: PageLayout, flow: list[Line], i: int, layout: Layout, cfg: StructureSettings) -> Candidate | None:
+    ln = flow[i]
+    lab = read_label(ln)
+    if lab is None or is_toc_entry(ln, cfg):
+        return None
     kind, label, number, rest = lab
-    block = heading_block(pg, ln, layout, cfg)
-    title = join_lines([rest] + [b.text for b in block[1:]])
+    m = layout.measures
+    big_enough = ln.size >= m.body - cfg.heading_size_drop * m.body
+    styled = emphasis_share(ln, layout.body_style) >= cfg.heading_emphasis and big_enough
+    centred = (
+        abs(ln.cx - (pg.left + pg.right) / 2) < cfg.heading_centre * (pg.right - pg.left)
+        and ln.x0 > pg.left + cfg.heading_indent * ln.size
+        and ln.x1 < pg.right - cfg.heading_indent * ln.size  # not a paragraph's indented first line
+        and (big_enough or kind != "appendix")  # a table's caption is no appendix
+    )
+    alone = ln.role == "body" and titled(rest, kind) and stands_alone(flow, i, pg, cfg, m)
+    if not (styled or centred or alone):
+        return None
+    return Candidate(pg, ln, kind, label, number, rest, styled or centred, alone)
+
+
+def read_label(ln: Line) -> Label | None:
+    """(kind, label, number, rest) of a body line opening with a heading label, or of a line (a table's title
+    too) opening with an appendix's label; a label followed by `：` and no title is a run-in one (注释：)."""
+    if ln.role == "body":
+        lab = heading_label(ln.text)
+        if lab is not None:
+            return lab
+    if ln.role not in ("body", "table_title"):
+        return None
+    app = appendix_label(ln.text)
+    if app is None or (app[2] and not app[1]):
+        return None
+    return "appendix", app[0], None, app[1]
+
+
+def titled(rest: str, kind: str) -> bool:
+    """The text after a label reads as a title, not a sentence: no sentence stop inside (a closing 。 aside,
+    but not after an appendix's label), no ending that carries on; only an appendix's label may stand without
+    one (名词解释)."""
+    if not rest:
+        return kind == "appendix"
+    body = rest if kind == "appendix" else rest.rstrip("。")  # 注释：本规划中….。 is a note, not an appendix
+    return not SENTENCE_INSIDE.search(body) and rest[-1] not in OPEN_ENDING
+
+
+def stands_alone(flow: list[Line], i: int, pg: PageLayout, cfg: StructureSettings, m: Measures) -> bool:
+    """A short line after a block that ended and before one that starts: how a heading set in the body
+    style still stands apart."""
+    ln = flow[i]
+    if ln.x1 >= pg.right - cfg.short_line * ln.size:
+        return False
+    prev = flow[i - 1] if i > 0 else None
+    nxt = flow[i + 1] if i + 1 < len(flow) else None
+    return ends_block(prev, ln, pg, cfg) and starts_block(nxt, ln, pg, cfg, m)
+
+
+def _short_label_line(ln: Line, pg: PageLayout, cfg: StructureSettings) -> bool:
+    return ln.x1 < pg.right - cfg.short_line * ln.size and read_label(ln) is not None
+
+
+def ends_block(prev: Line | None, ln: Line, pg: PageLayout, cfg: StructureSettings) -> bool:
+    """Nothing before the line on its page, or a line that ended a sentence, or one set otherwise, or a
+    short labelled line (a heading before it)."""
+    if prev is None or prev.style != ln.style or prev.role != "body":
+        return True
+    return prev.text.rstrip().rstrip(CLOSERS)[-1:] in PARA_END or _short_label_line(prev, pg, cfg)
+
+
+def starts_block(nxt: Line | None, ln: Line, pg: PageLayout, cfg: StructureSettings, m: Measures) -> bool:
+    """Nothing after the line on its page, or a line that begins a paragraph: indented, after extra space,
+    set otherwise, or labelled."""
+    if nxt is None or nxt.style != ln.style or nxt.role != "body":
+        return True
+    if nxt.x0 - pg.left >= cfg.indent * nxt.size or nxt.top - ln.bottom > cfg.para_gap * m.pitch:
+        return True
+    return read_label(nxt) is not None or item_label(nxt.text) is not None
+
+
+def choose_ladder(cands: list[Candidate]) -> dict[str, str]:
+    """Which label kind numbers which level: 第…篇 parts above chapters (第一章, else 一、), then the kinds used
+    below them in the order 第一节 > 一、 > （一） > 1. for sections and subsections."""
+    kinds = {c.kind for c in cands}
+    if "chapter" in kinds:
+        chapter, below = "chapter", [k for k in SUB_KINDS if k in kinds]
+    elif "cn_comma" in kinds:
+        chapter, below = "cn_comma", [k for k in SUB_KINDS[2:] if k in kinds]
+    else:
+        chapter, below = "chapter", ["section"]
+    ladder = {"part": "part", chapter: "chapter", "appendix": "appendix"}
+    ladder.update(zip(below, ("section", "subsection"), strict=False))
+    return ladder
+
+
+@dataclass
+class Numbers:
+    """The numbers of the last part, chapter, section and subsection read (0: none yet)."""
+
+    last: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BODY_LEVELS, 0))
+
+    def fits(self, level: str, number: int | None, set_apart: bool) -> bool:
+        """A set-apart heading numbered past the last one of its level, or a plain one numbered right after
+        it; a section or subsection only inside a chapter."""
+        if level in ("section", "subsection") and not self.last["chapter"]:
+            return False
+        if set_apart:
+            return number is None or number > self.last[level]
+        return number == self.last[level] + 1
+
+    def take(self, level: str, number: int | None) -> int:
+        """Record a heading (an unnumbered one counts one on); lower levels start again. Its number."""
+        n = number if number is not None else self.last[level] + 1
+        self.last[level] = n
+        if level != "part":  # chapters are numbered on across parts
+            for lower in BODY_LEVELS[BODY_LEVELS.index(level) + 1 :]:
+                self.last[lower] = 0
+        return n
+
+
+def make_heading(c: Candidate, level: str, layout: Layout, cfg: StructureSettings) -> Heading | None:
+    """The heading a label line opens, with the lines carrying on its title; None when the title reads as a sentence.
+    A subsection's title is kept as printed (a run-in sentence, 1.推进数字产业化。)."""
+    block = heading_block(c.page, c.line, layout, cfg) if c.set_apart and c.line.role == "body" else [c.line]
+    title = join_lines([c.rest] + [b.text for b in block[1:]])
+    if level == "appendix":
+        return Heading(level, c.kind, c.label, None, title, block, c.page.number) if titled(title, c.kind) else None
     if "。" in title.rstrip("。") or not title:
         return None
-    return Heading(level, kind, label, number, title.rstrip("。"), block, pg.number)
+    if level == "subsection" and block[-1].x1 >= c.page.right - cfg.short_line * block[-1].size:
+        return None  # a numbered paragraph whose first line is bold, running on below
+    title = title if level == "subsection" else title.rstrip("。")
+    return Heading(level, c.kind, c.label, c.number, title, block, c.page.number)
 
 
 def find_headings(layout: Layout, toc_pages: set[int], cfg: StructureSettings) -> tuple[list[Heading], str]:
     cands = heading_candidates(layout, toc_pages, cfg)
-    scheme = choose_scheme(cands)
+    ladder = choose_ladder(cands)
     headings: list[Heading] = []
     used: set[int] = set()
-    last = (0, 0)  # the numbers of the last chapter and section
-    for pg, ln, lab in cands:
-        if id(ln) in used:
+    numbers = Numbers()
+    styled = {c.kind for c in cands if c.set_apart and c.kind != "appendix"}
+    for c in cands:
+        level = ladder.get(c.kind)
+        if id(c.line) in used or level is None or (c.kind in styled and not c.set_apart):
+            continue  # a kind the plan sets apart is a heading only where it is set apart
+        if level != "appendix" and not numbers.fits(level, c.number, c.set_apart):
             continue
-        level = heading_level(lab[0], lab[2], scheme, last)
-        if level is None:
-            if lab[0] == "part" and scheme[0] == "chapter":  # 第一篇 above the chapters: a heading, not a paragraph
-                _mark_heading(heading_block(pg, ln, layout, cfg), used)
-            continue
-        h = make_heading(pg, ln, lab, level, layout, cfg)
+        h = make_heading(c, level, layout, cfg)
         if h is None:
             continue
-        _mark_heading(h.lines, used)
+        used.update(id(b) for b in h.lines)
+        if level != "appendix":
+            h.number = numbers.take(level, c.number)
         headings.append(h)
-        last = _numbered(h, last)
-    return headings, ("一、/（一）" if scheme[0] == "cn_comma" else "第一章/第一节")
+    headings = appendices_last(headings)
+    for h in headings:
+        for b in h.lines:
+            if b.role == "body":
+                b.role = "heading"
+    return headings, ("一、/（一）" if ladder.get("cn_comma") == "chapter" else "第一章/第一节")
 
 
-def _mark_heading(lines: list[Line], used: set[int]) -> None:
-    for b in lines:
-        b.role = "heading"
-        used.add(id(b))
-
-
-def _numbered(h: Heading, last: tuple[int, int]) -> tuple[int, int]:
-    """The last chapter and section numbers after a heading (an unnumbered one counts one on)."""
-    last_chapter, last_section = last
-    if h.level == "chapter":
-        return (h.number if h.number is not None else last_chapter + 1), 0
-    return last_chapter, (h.number if h.number is not None else last_section + 1)
+def appendices_last(headings: list[Heading]) -> list[Heading]:
+    """Appendices follow the plan's body: an appendix label before the last part, chapter or section heading
+    (a table captioned 附表 inside a chapter) is no appendix."""
+    last_body = max((i for i, h in enumerate(headings) if h.level != "appendix"), default=-1)
+    return [h for i, h in enumerate(headings) if h.level != "appendix" or i > last_body]
 
 
 def heading_block(pg: PageLayout, first: Line, layout: Layout, cfg: StructureSettings) -> list[Line]:
@@ -307,12 +432,43 @@ def classify_pages(
 # ---------------------------------------------------------------- paragraphs
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where text stands: in the front matter, the plan's body (a part, chapter, section, subsection), an
+    appendix, or the end matter (notes and sources after the last chapter)."""
+
+    matter: str = "front"  # front / body / appendix / end
+    part_no: int | None = None
+    chapter_no: int | None = None
+    section_no: int | None = None
+    subsection_no: int | None = None
+    appendix_no: int | None = None
+
+    def under(self, h: Heading) -> Place:
+        """The place a heading opens."""
+        n = h.number
+        if h.level == "appendix":
+            return Place("appendix", appendix_no=(self.appendix_no or 0) + 1)
+        if h.level == "part":
+            return Place("body", part_no=n)
+        if h.level == "chapter":
+            return Place("body", self.part_no, n)
+        if h.level == "section":
+            return Place("body", self.part_no, self.chapter_no, n)
+        return Place("body", self.part_no, self.chapter_no, self.section_no, n)
+
+    def of_text(self) -> Place:
+        """The place of a paragraph here: text before the first heading is front matter."""
+        if self.matter == "body" and self.part_no is None and self.chapter_no is None:
+            return Place()
+        return self
+
+
 @dataclass
 class Para:
     lines: list[Line] = field(default_factory=list)
     cols: list[tuple[float, float]] = field(default_factory=list)
-    chapter_no: int | None = None
-    section_no: int | None = None
+    place: Place = field(default_factory=Place)
 
 
 def starts_paragraph(
@@ -537,17 +693,21 @@ def sidebar_frame(regions: list[Region]) -> str:
 @dataclass
 class Walk:
     """The body pages read in order: headings open outline entries, lines gather into paragraphs, boxes into
-    sidebars. A page break, a sidebar or a table between two lines does not end a paragraph."""
+    sidebars. A page break, a sidebar or a table between two lines does not end a paragraph. After the last
+    part, chapter or section heading, a paragraph opening with 注释：/资料来源： starts the end matter: it and
+    what follows (up to an appendix) belong to no chapter."""
 
     layout: Layout
     cfg: StructureSettings
     page_kinds: dict[int, str]
     heading_at: dict[int, Heading]
+    skip: set[int] = field(default_factory=set)  # lines read elsewhere (the printed title)
+    last_body: int | None = None  # the first line of the last part, chapter or section heading
     outline: list[Row] = field(default_factory=list)
     paras: list[Para] = field(default_factory=list)
     sidebars: list[Sidebar] = field(default_factory=list)
-    chapter_no: int | None = None
-    section_no: int | None = None
+    place: Place = field(default_factory=Place)
+    past_body: bool = False
     open_entries: dict[str, Row] = field(default_factory=dict)
     last_page: int | None = None
     prev_line: Line | None = None
@@ -559,7 +719,7 @@ class Walk:
         for pg in self.layout.pages:
             if self.page_kinds[pg.number] in ("body", "front"):
                 self.page(pg)
-        self.close(("section", "chapter"))
+        self.close(LEVELS)
 
     def close(self, levels: Iterable[str]) -> None:
         for lv in levels:
@@ -575,11 +735,13 @@ class Walk:
             if isinstance(obj, Region) and obj.kind == "box":
                 last_box = self.box(obj, pg.number, first_on_page)
                 first_on_page = False
+                continue
+            first_on_page, last_box = False, None
+            if isinstance(obj, Line) and id(obj) in self.heading_at:
+                self.heading(self.heading_at[id(obj)])
             elif isinstance(obj, Region) or obj.role in INTERRUPTIONS:
-                first_on_page, last_box = False, None
                 self.interrupted, self.last_page = True, pg.number
-            else:
-                first_on_page, last_box = False, None
+            elif id(obj) not in self.skip:
                 self.line(obj, (pg.left, pg.right), front)
         self.open_box = (last_box, pg.number) if last_box is not None else None
 
@@ -591,7 +753,7 @@ class Walk:
             sb = ob[0]
             sb.regions.append(reg)
         else:
-            sb = Sidebar([reg], label, title, self.chapter_no, self.section_no)
+            sb = Sidebar([reg], label, title, self.place.chapter_no, self.place.section_no)
             self.sidebars.append(sb)
         sb.lines.extend(lines)
         sb.cols.extend([box_column(lines, reg, self.layout)] * len(lines))
@@ -599,37 +761,34 @@ class Walk:
         return sb
 
     def line(self, ln: Line, col: tuple[float, float], front: bool) -> None:
-        h = self.heading_at.get(id(ln))
-        if h is not None:
-            self.heading(h)
-            return
         if ln.role == "heading":
             return  # a continuation line of a heading block
         if starts_paragraph(
             ln, col, self.prev_line, self.prev_col, self.interrupted, self.cfg, self.layout.measures
         ) or (not self.paras):
-            chapter_no = None if front else self.chapter_no
-            self.paras.append(
-                Para(chapter_no=chapter_no, section_no=self.section_no if chapter_no is not None else None)
-            )
+            if self.past_body and self.place.matter == "body" and end_matter_label(ln.text):
+                self.close(LEVELS)
+                self.place = Place("end")
+            self.paras.append(Para(place=Place() if front else self.place.of_text()))
         self.paras[-1].lines.append(ln)
         self.paras[-1].cols.append(col)
         self.prev_line, self.prev_col, self.interrupted = ln, col, False
         self.last_page = ln.page
 
     def heading(self, h: Heading) -> None:
-        if h.level == "chapter":
-            self.close(("section", "chapter"))
-            self.chapter_no, self.section_no = h.number, None
-        else:
-            self.close(("section",))
-            self.section_no = h.number
+        self.close(LEVELS[LEVELS.index(h.level) :] if h.level != "appendix" else LEVELS)
+        self.place = self.place.under(h)
+        p = self.place
         entry = {
             "level": h.level,
-            "chapter_no": self.chapter_no,
-            "section_no": self.section_no if h.level == "section" else None,
+            "part_no": p.part_no,
+            "chapter_no": p.chapter_no if h.level not in ("part", "appendix") else None,
+            "section_no": p.section_no if h.level in ("section", "subsection") else None,
+            "subsection_no": p.subsection_no if h.level == "subsection" else None,
+            "appendix_no": p.appendix_no,
             "label": h.label,
             "title": h.title,
+            "title_norm": nfkc(h.title),
             "page_start": h.page,
             "page_end": h.page,
             "bbox": list(bbox_of(h.lines)),
@@ -638,6 +797,7 @@ class Walk:
         self.open_entries[h.level] = entry
         self.last_page = h.lines[-1].page
         self.prev_line, self.interrupted = None, False
+        self.past_body = self.past_body or id(h.lines[0]) == self.last_body
 
 
 def reading_order(pg: PageLayout) -> list[Line | Region]:
@@ -673,15 +833,18 @@ def run(
     toc_pages = find_toc_pages(layout, cfg)
     headings, scheme = find_headings(layout, toc_pages, cfg)
     name = source_file or Path(layout.pdf.path).name
-    chapters = [h for h in headings if h.level == "chapter"]
-    if not chapters:
+    if not any(h.level == "chapter" for h in headings):
         raise NotAPlanError(
             "no chapter heading (第一章 or 一、 set apart from the body text) was found",
             file=name,
             expected="a development plan with numbered chapters",
         )
-    page_kinds = classify_pages(layout, toc_pages, chapters[0].page, cfg)
-    walk = Walk(layout, cfg, page_kinds, {id(h.lines[0]): h for h in headings})
+    first = min(h.page for h in headings if h.level in ("part", "chapter"))
+    page_kinds = classify_pages(layout, toc_pages, first, cfg)
+    title_lines = printed_title(layout, headings, page_kinds, cfg)
+    body = [h for h in headings if h.level != "appendix"]
+    walk = Walk(layout, cfg, page_kinds, {id(h.lines[0]): h for h in headings}, {id(ln) for ln in title_lines})
+    walk.last_body = id(body[-1].lines[0])
     walk.read()
     sidebars, items = sidebar_rows(walk.sidebars, layout, cfg)
     return Structure(
@@ -691,7 +854,7 @@ def run(
         sidebar_items=items,
         pages=[page_row(pg, page_kinds[pg.number]) for pg in layout.pages],
         links=links_of(layout),
-        document=document_row(layout, name, scheme, page_kinds, registry, cfg),
+        document=document_row(layout, name, scheme, page_kinds, registry, cfg, title_lines),
         page_kinds=page_kinds,
     )
 
@@ -702,13 +865,19 @@ def paragraph_rows(paras: list[Para], cfg: StructureSettings) -> list[Row]:
         text = para_text(p)
         if not text:
             continue
+        place = p.place
         rows.append(
             {
                 "para_no": len(rows) + 1,
-                "chapter_no": p.chapter_no,
-                "section_no": p.section_no,
+                "matter": place.matter,
+                "part_no": place.part_no,
+                "chapter_no": place.chapter_no,
+                "section_no": place.section_no,
+                "subsection_no": place.subsection_no,
+                "appendix_no": place.appendix_no,
                 "lead": para_lead(p, cfg),
                 "text": text,
+                "text_norm": nfkc(text),
                 "page_start": p.lines[0].page,
                 "page_end": p.lines[-1].page,
                 "bbox": para_bbox(p),
@@ -784,8 +953,49 @@ def links_of(layout: Layout) -> list[Row]:
     return rows
 
 
-def document_title(layout: Layout, name: str, page_kinds: dict[int, str], cfg: StructureSettings) -> tuple[str, str]:
-    """(title, where it was found): the cover's largest lines, the running header, the metadata or the file name."""
+FILE_NAME_TITLE = re.compile(r"\.(?:html?|docx?|wps|pdf)$", re.IGNORECASE)
+
+
+def printed_title(
+    layout: Layout, headings: list[Heading], page_kinds: dict[int, str], cfg: StructureSettings
+) -> list[Line]:
+    """The title printed at the top of the first page when it is neither a cover nor contents: its first line
+    larger than the body text by `title_min` and centred, before any heading, and the lines below it in the
+    same size, centred too."""
+    if not layout.pages or page_kinds.get(layout.pages[0].number) not in ("body", "front"):
+        return []
+    pg = layout.pages[0]
+    m = layout.measures
+    heading_lines = {id(ln) for h in headings for ln in h.lines}
+    mid, width = (pg.left + pg.right) / 2, pg.right - pg.left
+    lines = sorted((ln for ln in pg.lines if ln.role in ("body", "heading")), key=lambda ln: ln.top)
+    out: list[Line] = []
+    for ln in lines:
+        centred = abs(ln.cx - mid) < cfg.heading_centre * width
+        if id(ln) in heading_lines or not centred:
+            break
+        if out and abs(ln.size - out[0].size) > cfg.title_size_drop * m.body:
+            break
+        if not out and ln.size < m.body + cfg.title_min * m.body:
+            break
+        out.append(ln)
+    return out
+
+
+def metadata_title(layout: Layout, name: str) -> str | None:
+    """The PDF's Title, unless it is empty or a file's name (Chromium writes the HTML file's, Word `….docx`)."""
+    title = str(layout.pdf.metadata.get("Title") or "").strip()
+    if not title or FILE_NAME_TITLE.search(title) or title == Path(name).stem:
+        return None
+    return title
+
+
+def document_title(
+    layout: Layout, name: str, page_kinds: dict[int, str], cfg: StructureSettings, printed: list[Line]
+) -> tuple[str | None, str]:
+    """(title, where it was found): the cover's largest lines, the title printed at the top of the first page,
+    the running header, the metadata or the file name. None when the first page holds an image and no printed
+    title (the title drawn as a picture)."""
     covers = [pg for pg in layout.pages if page_kinds.get(pg.number) == "cover"]
     lines = [ln for ln in covers[0].lines if ln.role == "body"] if covers else []
     if lines:
@@ -793,11 +1003,17 @@ def document_title(layout: Layout, name: str, page_kinds: dict[int, str], cfg: S
         title = join_lines([ln.text for ln in sorted(lines, key=lambda ln: ln.top) if ln.size >= big])
         if title:
             return title, "cover"
+    if printed:
+        return join_lines([ln.text for ln in printed]), "first_page"
     headers = Counter(pg.header_text for pg in layout.pages if pg.header_text)
     if headers:
         return headers.most_common(1)[0][0], "running_header"
-    if layout.pdf.metadata.get("Title"):
-        return str(layout.pdf.metadata["Title"]), "metadata"
+    if layout.pdf.pages and layout.pdf.pages[0].images:
+        log.warning("%s: the title is printed as an image (not in the text layer): documents.title is null", name)
+        return None, "image"
+    meta = metadata_title(layout, name)
+    if meta is not None:
+        return meta, "metadata"
     return Path(name).stem, "file_name"
 
 
@@ -808,8 +1024,9 @@ def document_row(
     page_kinds: dict[int, str],
     registry: dict[str, Any] | None,
     cfg: StructureSettings,
+    printed: list[Line],
 ) -> Row:
-    title, source = document_title(layout, name, page_kinds, cfg)
+    title, source = document_title(layout, name, page_kinds, cfg, printed)
     reg = registry or {}
     return {
         "title": title,
