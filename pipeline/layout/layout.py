@@ -77,6 +77,10 @@ class LayoutSettings(StageSettings):
     stripe_gap: float = setting(
         1.5, "ratio", "shaded stripes this close (x a stripe's height) one below the other are rows of one table"
     )
+    zebra_rows: int = setting(3, "count", "shaded stripes stacked at a regular step that make a zebra-striped table")
+    stripe_height: float = setting(
+        0.3, "share", "the stripes of a zebra-striped table differ in height by at most this share", hi=1.0
+    )
     text_table_lines: int = setting(
         3, "count", "lines set in columns, one after the other, that make a table drawn without rulings"
     )
@@ -804,16 +808,18 @@ def zebra_tables(regions: list[Region], cfg: LayoutSettings, m: Measures) -> lis
     runs: list[list[Region]] = []
     for r in stripes:
         last = runs[-1][-1] if runs else None
+        height = last.bottom - last.top if last is not None else 0.0
         if (
             last is not None
             and abs(r.x0 - last.x0) <= tol
             and abs(r.x1 - last.x1) <= tol
-            and r.top - last.bottom <= cfg.stripe_gap * (last.bottom - last.top)
+            and abs((r.bottom - r.top) - height) <= cfg.stripe_height * height
+            and r.top - last.bottom <= cfg.stripe_gap * height
         ):
             runs[-1].append(r)
         else:
             runs.append([r])
-    zebras = [run for run in runs if len(run) >= cfg.columnar_lines]
+    zebras = [run for run in runs if len(run) >= cfg.zebra_rows]
     members = {id(r) for run in zebras for r in run}
     out = [r for r in regions if id(r) not in members]
     for run in zebras:

@@ -691,8 +691,34 @@ def header_of(frags: list[Frag], reg: Region, ctx: Context) -> tuple[list[float]
     else:
         bands = text_columns([f for f in frags if hb is None or f.cy > hb], reg, ctx)
         xs = [reg.x0] + [b[1] for b in bands]
-        cols = rules_header_columns(header_frags, bands, ctx) if hb is not None else []
+        cut = cut_at_columns(header_frags, reg, xs, ctx)
+        cols = rules_header_columns(cut, bands, ctx) if hb is not None else []
     return xs, cols, hb
+
+
+def cut_at_columns(frags: list[Frag], reg: Region, xs: list[float], ctx: Context) -> list[Frag]:
+    """Header fragments cut where a column boundary (found from the body) passes through a gap between their
+    characters: two narrow headers set close together (`排名` `单位`) are two cells."""
+    inner = xs[1:-1]
+    out: list[Frag] = []
+    for f in frags:
+        chars = sorted(
+            (
+                c
+                for ln in reg.lines
+                for c in ln.chars
+                if not c.text.isspace() and f.x0 <= c.cx <= f.x1 and f.top <= c.cy <= f.bottom
+            ),
+            key=lambda c: c.x0,
+        )
+        pieces: list[list[Char]] = []
+        for c in chars:
+            if pieces and not any(pieces[-1][-1].x1 <= x <= c.x0 for x in inner):
+                pieces[-1].append(c)
+            else:
+                pieces.append([c])
+        out.extend(make_frag(p, ctx) for p in pieces) if len(pieces) > 1 else out.append(f)
+    return out
 
 
 def lent_header(prev: PageTable, reg: Region, xs: list[float], ctx: Context) -> tuple[list[float], list[Col], float]:
