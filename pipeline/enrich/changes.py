@@ -152,10 +152,9 @@ def zero_counts() -> dict[str, int]:
 
 
 def section_titles(outline: list[Row]) -> dict[Section, str]:
-    titles = {}
-    for o in outline:
-        titles[(o["chapter_no"], o["section_no"])] = o["title"]
-    return titles
+    """(chapter, section) -> title, of the chapter and section headings (parts, subsections and appendices
+    are not sections of their own here)."""
+    return {(o["chapter_no"], o["section_no"]): o["title"] for o in outline if o["level"] in ("chapter", "section")}
 
 
 def section_map(old_titles: dict[Section, str], new_titles: dict[Section, str]) -> dict[Section, Section]:
