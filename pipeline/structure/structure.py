@@ -557,6 +557,13 @@ class Sidebar:
     section_no: int | None
     lines: list[Line] = field(default_factory=list)
     cols: list[tuple[float, float]] = field(default_factory=list)
+    heading: str | None = None  # the title line(s) as printed, label included
+
+
+def printed_heading(reg: Region, used: int) -> str | None:
+    """A box's title as printed: the caption above it, or the lines its title took at its top."""
+    lines = reg.caption or reg.lines[:used]
+    return join_lines([ln.text for ln in lines]) or None
 
 
 def box_title(reg: Region, body_style: Style, cfg: StructureSettings) -> tuple[str | None, str | None, int]:
@@ -754,6 +761,7 @@ class Walk:
             sb.regions.append(reg)
         else:
             sb = Sidebar([reg], label, title, self.place.chapter_no, self.place.section_no)
+            sb.heading = printed_heading(reg, used) if label is not None or title is not None else None
             self.sidebars.append(sb)
         sb.lines.extend(lines)
         sb.cols.extend([box_column(lines, reg, self.layout)] * len(lines))
@@ -900,6 +908,7 @@ def sidebar_rows(sidebars: list[Sidebar], layout: Layout, cfg: StructureSettings
             {
                 "sidebar_seq": seq,
                 "sidebar_label": sb.label,
+                "heading": sb.heading,
                 "title": sb.title,
                 "chapter_no": sb.chapter_no,
                 "section_no": sb.section_no,

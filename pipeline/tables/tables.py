@@ -1157,6 +1157,7 @@ def table_of(tid: str, group: list[PageTable], ctx: Context) -> tuple[Row, list[
         "sidebar_seq": None,
         "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom],
         "header_repeated_on": [pt.page for pt in group[1:] if pt.repeated_header],
+        "continuation_captions": [c for c in (join_lines([ln.text for ln in pt.reg.caption]) for pt in group[1:]) if c],
     }
     return row, cells
 
