@@ -398,6 +398,23 @@ def rules_to_regions(
     return out
 
 
+def ruled_boxes(loose: list[Seg], chars: list[Char], page: PageData, cfg: LayoutSettings, m: Measures) -> list[Region]:
+    """Sidebars framed by a rule above and a rule below only: two aligned wide rules, out of the page's
+    margins, with running text between them."""
+    slack = cfg.edge_slack * m.body
+    top_zone, bottom_zone = cfg.margin_zone * page.height, (1 - cfg.margin_zone) * page.height
+    out: list[Region] = []
+    for group in aligned_rules(loose, page, cfg, m):
+        for a, b in pairwise(group):
+            if a.top < top_zone or b.top > bottom_zone:
+                continue
+            between = [c for c in chars if a.x0 - slack <= c.cx <= a.x1 + slack and a.bottom < c.cy < b.top]
+            lines = chars_to_lines(between, cfg)
+            if lines and looks_like_prose(lines, a.x1 - a.x0, cfg):
+                out.append(Region(page.number, 0, "box", a.x0, a.top, a.x1, b.bottom, [a, b], [], "rules"))
+    return out
+
+
 def split_at_prose(group: list[Seg], chars: list[Char], cfg: LayoutSettings, slack: float) -> list[list[Seg]]:
     """Aligned rules parted where running text stands between two of them (a rule under a running header and a
     table further down the page align too): runs of two or more rules with a table's text between them."""
@@ -877,7 +894,7 @@ def page_layout(page: PageData, cfg: LayoutSettings, m: Measures) -> PageLayout:
         reg.chars = inside[reg.index]
         kept.append(reg)
     free, loose = extend_table_regions(kept, free, loose, cfg, m)
-    rules = rules_to_regions(loose, free, page, cfg, m)
+    rules = rules_to_regions(loose, free, page, cfg, m) + ruled_boxes(loose, free, page, cfg, m)
     for reg in rules:
         reg.chars = [c for c in free if _under_rules(c, reg, slack)]
         ids = {id(c) for c in reg.chars}
