@@ -77,6 +77,9 @@ class LayoutSettings(StageSettings):
     stripe_gap: float = setting(
         1.5, "ratio", "shaded stripes this close (x a stripe's height) one below the other are rows of one table"
     )
+    side_box_min_w: float = setting(
+        0.3, "page_w", "two side rules of one height at least this far apart are the sides of a box"
+    )
     zebra_rows: int = setting(3, "count", "shaded stripes stacked at a regular step that make a zebra-striped table")
     stripe_height: float = setting(
         0.3, "share", "the stripes of a zebra-striped table differ in height by at most this share", hi=1.0
@@ -345,16 +348,35 @@ def page_regions(page: PageData, cfg: LayoutSettings, m: Measures) -> tuple[list
     """Boxes and grids on a page, plus the loose horizontal rules left over."""
     regions: list[Region] = []
     loose: list[Seg] = []
+    sides: list[Seg] = []
     rulings = merge_collinear(page.segs, cfg.touch * m.body)
     for segs, fills in graphics_to_components(rulings, page.fills, cfg.touch * m.body):
         x0, top, x1, bottom = bbox = bbox_of([*segs, *fills])
         kind = component_kind(segs, fills, bbox, cfg, m)
         if kind is None:
             loose.extend(s for s in segs if s.orient == "h")
+            sides.extend(s for s in segs if s.orient == "v")
             continue
         frame = "border+shading" if fills and segs else ("shading" if fills else "border")
         regions.append(Region(page.number, len(regions), kind, x0, top, x1, bottom, segs, fills, frame))
+    regions += side_rule_boxes(sides, page, cfg, m)
     return regions, loose
+
+
+def side_rule_boxes(sides: list[Seg], page: PageData, cfg: LayoutSettings, m: Measures) -> list[Region]:
+    """The middle page of a box broken over three or more pages keeps only its two side rules: a pair of
+    vertical rules of one height, standing apart like a box's sides, is a box."""
+    tol = cfg.rule_align * m.body
+    out: list[Region] = []
+    tall = sorted((s for s in sides if s.bottom - s.top > cfg.region_min_h * m.body), key=lambda s: s.x0)
+    for a, b in pairwise(tall):
+        if (
+            abs(a.top - b.top) < tol
+            and abs(a.bottom - b.bottom) < tol
+            and b.x0 - a.x0 > cfg.side_box_min_w * page.width
+        ):
+            out.append(Region(page.number, 0, "box", a.x0, min(a.top, b.top), b.x0, max(a.bottom, b.bottom), [a, b]))
+    return out
 
 
 def _under_rules(c: Char, reg: Region, slack: float) -> bool:
