@@ -901,9 +901,34 @@ def wrapped_cell_line(lines: list[Line], flags: list[bool], k: int, cfg: LayoutS
     return lines[k].x1 - lines[k].x0 < cfg.wrapped_width * widest
 
 
+def titled_grids(regions: list[Region], page: PageData, cfg: LayoutSettings, m: Measures) -> list[Region]:
+    """A 专栏 laid out as a table whose first row, one cell across the whole grid, holds its label and title:
+    the grid is also a box (the sidebar, titled by that row) and the table is the grid below the row."""
+    out = list(regions)
+    inset, tol = cfg.inner_rule_inset * m.body, cfg.touch * m.body
+    for reg in regions:
+        if reg.kind != "grid":
+            continue
+        ys = sorted({round(s.top, 1) for s in reg.segs if s.orient == "h" and reg.top + tol < s.top < reg.bottom - tol})
+        if not ys:
+            continue
+        first = ys[0]
+        crossed = any(
+            s.orient == "v" and reg.x0 + inset < s.x0 < reg.x1 - inset and s.top < first - tol for s in reg.segs
+        )
+        band = [c for c in page.chars if reg.x0 <= c.cx <= reg.x1 and reg.top <= c.cy <= first]
+        text = "".join(c.text for c in sorted(band, key=lambda c: (round(c.top), c.x0)))
+        if crossed or not band or sidebar_label(text) is None:
+            continue
+        out.append(Region(page.number, 0, "box", reg.x0, reg.top, reg.x1, reg.bottom, [], [], reg.frame))
+        reg.top = first
+        reg.segs = [s for s in reg.segs if s.bottom >= first - tol]
+    return out
+
+
 def page_layout(page: PageData, cfg: LayoutSettings, m: Measures) -> PageLayout:
     regions, loose = page_regions(page, cfg, m)
-    regions = zebra_tables(regions, cfg, m)
+    regions = titled_grids(zebra_tables(regions, cfg, m), page, cfg, m)
     for k, reg in enumerate(regions):
         reg.index = k
     slack = cfg.edge_slack * m.body
