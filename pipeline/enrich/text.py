@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from pipeline.core.text import AGENCY
 from pipeline.enrich.grammar import Parsed, canonical_unit, parse_value, to_base
-from pipeline.structure.structure import AGENCY
 
 Row = dict[str, Any]
 TermKey = tuple[int | None, int | None, str, str]  # chapter, section, word, jieba tag

@@ -35,8 +35,7 @@ from pipeline.core.numbering import (
     item_label,
     sidebar_label,
 )
-from pipeline.core.text import AGENCY as AGENCY  # re-exported: pipeline/enrich/text.py imports it from here
-from pipeline.core.text import chars_to_text, nfkc
+from pipeline.core.text import AGENCY, chars_to_text, nfkc
 from pipeline.core.text import join_lines as join_lines  # re-exported for the same reason
 from pipeline.errors import NotAPlanError
 from pipeline.layout.layout import Layout, Line, Measures, PageLayout, Region, Style, char_style, column_of
