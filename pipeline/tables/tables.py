@@ -476,8 +476,8 @@ def row_bounds(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ruled
 
 def anchored_rows(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ctx: Context) -> list[float]:
     """Row boundaries for a table without rulings between rows: the lines that start a row (a 序号, or values in
-    several columns) anchor the rows; a line between two anchors (a wrapped cell) joins the nearer one, so cells
-    that are top-aligned and cells centred on their row both come out whole."""
+    several columns) anchor the rows; two rows part at the widest white space between their anchors (wrapped
+    cells keep their lines close), so cells that are top-aligned and cells centred on their row come out whole."""
     slack = ctx.pt(ctx.cfg.edge_slack)
     lines = frag_lines([f for f in frags if f.top >= hb - slack], ctx)
     seq = [c for c in cols if c.role == "seq"]
@@ -495,17 +495,17 @@ def anchored_rows(reg: Region, frags: list[Frag], cols: list[Col], hb: float, ct
     anchors = [k for k, ln in enumerate(lines) if starts_row(ln)]
     if not anchors:
         return [hb, reg.bottom]
-    owner = [min(anchors, key=lambda a: (abs(line_mid(lines[a]) - line_mid(ln)), a)) for ln in lines]
     bounds = [hb]
-    for k in range(1, len(lines)):
-        if owner[k] != owner[k - 1]:
-            bounds.append((max(f.bottom for f in lines[k - 1]) + min(f.top for f in lines[k])) / 2)
+    for a, b in pairwise(anchors):
+        k = max(range(a + 1, b + 1), key=lambda k: (line_gap(lines, k), -k))
+        bounds.append((max(f.bottom for f in lines[k - 1]) + min(f.top for f in lines[k])) / 2)
     bounds.append(reg.bottom)
     return bounds
 
 
-def line_mid(ln: list[Frag]) -> float:
-    return (min(f.top for f in ln) + max(f.bottom for f in ln)) / 2
+def line_gap(lines: list[list[Frag]], k: int) -> float:
+    """The white space between line k - 1 and line k: the widest gap between two row anchors parts the rows."""
+    return min(f.top for f in lines[k]) - max(f.bottom for f in lines[k - 1])
 
 
 @dataclass(eq=False)
@@ -699,7 +699,7 @@ def header_of(frags: list[Frag], reg: Region, ctx: Context) -> tuple[list[float]
 def cut_at_columns(frags: list[Frag], reg: Region, xs: list[float], ctx: Context) -> list[Frag]:
     """Header fragments cut where a column boundary (found from the body) passes through a gap between their
     characters: two narrow headers set close together (`排名` `单位`) are two cells."""
-    inner = xs[1:-1]
+    inner, slack = xs[1:-1], ctx.pt(ctx.cfg.edge_slack)
     out: list[Frag] = []
     for f in frags:
         chars = sorted(
@@ -713,7 +713,9 @@ def cut_at_columns(frags: list[Frag], reg: Region, xs: list[float], ctx: Context
         )
         pieces: list[list[Char]] = []
         for c in chars:
-            if pieces and not any(pieces[-1][-1].x1 <= x <= c.x0 for x in inner):
+            prev = pieces[-1][-1] if pieces else None
+            apart = prev is not None and c.x0 - prev.x1 > ctx.layout.space_gap * c.size
+            if prev is not None and not (apart and any(prev.x1 - slack <= x <= c.x0 + slack for x in inner)):
                 pieces[-1].append(c)
             else:
                 pieces.append([c])
