@@ -42,6 +42,7 @@ HEADER_WORDS = re.compile(
 )
 VALUE_LIKE = re.compile(r"^[\[［【(（]?\s*[-－—–+＋≥≧≤≦＞＜><~～约]*\s*\d[\d.,，]*\s*[%％]?\s*[\]］】)）]?$")
 MEASURE = re.compile(r"(19|20)\d\d|目标|预期|完成|增速|增长|增幅|基[数期]|现状|实际|年均|累计")
+PLAN_MEASURE = re.compile(r"(19|20)\d\d|目标|预期|规划|完成情况|实际")
 REVIEW = re.compile(r"完成情况|执行情况|实现情况|完成值|^完成|/完成|\|完成")
 SUB_ROW = re.compile(r"^\s*其中")
 CONTINUED = re.compile(r"^\s*续\s*表|[（(]\s*续\s*[）)]\s*$")  # a caption saying the table goes on: 续表, 表2（续）
@@ -753,9 +754,10 @@ def stub_role(cols: list[Col]) -> list[Col]:
 
 
 def is_indicator(cols: list[Col]) -> bool:
-    """A table of indicators: a name column and value columns for years, targets or their completion."""
+    """A table of a plan's indicators: a name column and value columns for years, targets or their completion
+    (a statistical table's `比上年增长` alone does not make one)."""
     return any(c.role == "name" and not c.stub for c in cols) and any(
-        c.role == "value" and MEASURE.search(c.path) for c in cols
+        c.role == "value" and PLAN_MEASURE.search(c.path) for c in cols
     )
 
 
