@@ -77,7 +77,7 @@ def test_statistical_cells_are_typed_with_the_unit_of_their_header(communique_ou
     tid = tables[tables["title"].map(norm) == norm(first["caption"])]["table_id"].iloc[0]
     mine = cells[(cells["table_id"] == tid) & ~cells["is_header"]]
     label, amount = first["rows"][0][0], first["rows"][0][1]
-    cell = mine[(mine["row_label"] == label) & (mine["column"] == norm(first["header"][1]))].iloc[0]
+    cell = mine[(mine["row_label"] == label) & (mine["column"].map(norm) == norm(first["header"][1]))].iloc[0]
     assert cell["value"] == float(amount) and cell["parse_status"] == "number"
     assert cell["unit"] and cell["unit"] in first["header"][1]
 
