@@ -11,6 +11,7 @@ Kangxi radicals (as some exports do) while the glyphs stay the same.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
@@ -210,24 +211,28 @@ class Doc:
                 self.new_page()
                 continue
             chunk, rows = rows[:avail], rows[avail:]
-            top = self.y
-            h = len(chunk) * pitch + 2 * pad
-            if frame in ("shading", "border+shading"):
-                self.c.setFillGray(0.88)
-                self.c.rect(self.left, self.H - top - h, self.right - self.left, h, stroke=0, fill=1)
-                self.c.setFillGray(0)
-            if frame in ("border", "border+shading"):
-                self.c.setLineWidth(0.8)
-                self.c.rect(self.left, self.H - top - h, self.right - self.left, h, stroke=1, fill=0)
-            y = top + pad
-            for s, x, bold, centered in chunk:
-                xx = (self.W - width(s, size + 1)) / 2 if centered else x
-                self.text(s, xx, y, size + (1 if centered else 0), bold)
-                y += pitch
-            self.y = top + h + 6
+            self._sidebar_box(chunk, frame, size, pitch, pad)
             if rows:
                 self.new_page()
         self.y += 6
+
+    def _sidebar_box(self, chunk: list[tuple[str, float, bool, bool]], frame: str, size, pitch, pad) -> None:
+        """One page's part of a sidebar: its frame or shading, and its lines."""
+        top = self.y
+        h = len(chunk) * pitch + 2 * pad
+        if frame in ("shading", "border+shading"):
+            self.c.setFillGray(0.88)
+            self.c.rect(self.left, self.H - top - h, self.right - self.left, h, stroke=0, fill=1)
+            self.c.setFillGray(0)
+        if frame in ("border", "border+shading"):
+            self.c.setLineWidth(0.8)
+            self.c.rect(self.left, self.H - top - h, self.right - self.left, h, stroke=1, fill=0)
+        y = top + pad
+        for s, x, bold, centered in chunk:
+            xx = (self.W - width(s, size + 1)) / 2 if centered else x
+            self.text(s, xx, y, size + (1 if centered else 0), bold)
+            y += pitch
+        self.y = top + h + 6
 
     def table(
         self,
@@ -249,85 +254,21 @@ class Doc:
         for w in col_widths:
             xs.append(xs[-1] + w)
         self.centered(title, size + 3, True, space_after=4)
-
-        def layout_rows(rows):
-            grid = {}
-            heights = []
-            for r, row in enumerate(rows):
-                c = 0
-                lines_needed = 1
-                for cell in row:
-                    while (r, c) in grid:
-                        c += 1
-                    for dr in range(cell.rowspan):
-                        for dc in range(cell.colspan):
-                            grid[(r + dr, c + dc)] = (r, c, cell)
-                    w = sum(col_widths[c : c + cell.colspan]) - 6
-                    n = len(wrap(cell.text, size, w, w)) if cell.text else 1
-                    if cell.rowspan == 1:
-                        lines_needed = max(lines_needed, n)
-                    c += cell.colspan
-                heights.append(row_height or lines_needed * pitch + 6)
-            return grid, heights
-
-        hgrid, hheights = layout_rows(header)
-        bgrid, bheights = layout_rows(body)
-        ncols = len(col_widths)
-
-        def draw_rows(grid, heights, first, last, top, is_header):
-            """Draw rows first..last-1 from `top`. A cell spanning rows beyond this page is clipped: its text is
-            printed only where it begins, and no rule is drawn where it continues."""
-            row_tops = {first: top}
-            for r in range(first, last):
-                row_tops[r + 1] = row_tops[r] + heights[r]
-            drawn = set()
-            for r in range(first, last):
-                for c in range(ncols):
-                    if (r, c) not in grid:
-                        continue
-                    r0, c0, cell = grid[(r, c)]
-                    if (r0, c0) in drawn:
-                        continue
-                    drawn.add((r0, c0))
-                    r_start, r_end = max(r0, first), min(r0 + cell.rowspan, last)
-                    ctop, cbottom = row_tops[r_start], row_tops[r_end]
-                    cx0, cx1 = xs[c0], xs[c0 + cell.colspan]
-                    if style == "grid":
-                        if r_start == r0:
-                            self.hline(cx0, cx1, ctop)
-                        if r0 + cell.rowspan == r_end:
-                            self.hline(cx0, cx1, cbottom)
-                        self.vline(cx0, ctop, cbottom)
-                        self.vline(cx1, ctop, cbottom)
-                    if r0 >= first and cell.text:
-                        w = cx1 - cx0 - 6
-                        ty = ctop + 3
-                        for ln in wrap(cell.text, size, w, w):
-                            self.text(ln, cx0 + (cx1 - cx0 - width(ln, size)) / 2, ty, size, is_header)
-                            ty += pitch
-            return row_tops[last]
-
-        def draw_header(top):
-            y = draw_rows(hgrid, hheights, 0, len(header), top, True)
-            if style == "three-line":
-                self.hline(xs[0], xs[-1], top, 1.2)
-                self.hline(xs[0], xs[-1], y, 0.6)
-            return y
-
-        y = draw_header(self.y)
+        draw = _TableDrawing(self, xs, style, size, pitch, layout_rows(header, col_widths, size, pitch, row_height))
+        body_grid, heights = layout_rows(body, col_widths, size, pitch, row_height)
+        y = draw.header(self.y)
         first = 0
         for r in range(len(body) + 1):
-            page_full = r < len(body) and y + bheights[r] > self.bottom and r > first
-            if r == len(body) or page_full:
-                end_y = draw_rows(bgrid, bheights, first, r, y - sum(bheights[first:r]), False)
+            if r == len(body) or (y + heights[r] > self.bottom and r > first):
+                end_y = draw.rows(body_grid, heights, first, r, y - sum(heights[first:r]), False)
                 if style == "three-line":
                     self.hline(xs[0], xs[-1], end_y, 1.2)
                 if r == len(body):
                     break
                 self.new_page()
-                y = draw_header(self.y) if repeat_header else self.y
+                y = draw.header(self.y) if repeat_header else self.y
                 first = r
-            y += bheights[r]
+            y += heights[r]
         self.y = y + 6
         if note:
             for ln in wrap(note, size, self.right - self.left, self.right - self.left):
@@ -347,6 +288,91 @@ class Doc:
     def save(self) -> str:
         self.c.save()
         return self.path
+
+
+Grid = dict[tuple[int, int], tuple[int, int, Cell]]  # (row, column) -> the cell covering it, by its first row, column
+
+
+def layout_rows(
+    rows: list[list[Cell]], col_widths: list[float], size: float, pitch: float, row_height: float | None
+) -> tuple[Grid, list[float]]:
+    """Which cell covers each (row, column) of a table's rows, and each row's height."""
+    grid: Grid = {}
+    heights = []
+    for r, row in enumerate(rows):
+        c = 0
+        lines_needed = 1
+        for cell in row:
+            while (r, c) in grid:
+                c += 1
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    grid[(r + dr, c + dc)] = (r, c, cell)
+            w = sum(col_widths[c : c + cell.colspan]) - 6
+            n = len(wrap(cell.text, size, w, w)) if cell.text else 1
+            if cell.rowspan == 1:
+                lines_needed = max(lines_needed, n)
+            c += cell.colspan
+        heights.append(row_height or lines_needed * pitch + 6)
+    return grid, heights
+
+
+@dataclass
+class _TableDrawing:
+    """Draws a table's rows on a Doc: rules by style, cell text centred."""
+
+    doc: Doc
+    xs: list[float]  # column edges
+    style: str
+    size: float
+    pitch: float
+    header_layout: tuple[Grid, list[float]]
+
+    def header(self, top: float) -> float:
+        grid, heights = self.header_layout
+        y = self.rows(grid, heights, 0, len(heights), top, True)
+        if self.style == "three-line":
+            self.doc.hline(self.xs[0], self.xs[-1], top, 1.2)
+            self.doc.hline(self.xs[0], self.xs[-1], y, 0.6)
+        return y
+
+    def rows(self, grid: Grid, heights: list[float], first: int, last: int, top: float, is_header: bool) -> float:
+        """Draw rows first..last-1 from `top`. A cell spanning rows beyond this page is clipped: its text is
+        printed only where it begins, and no rule is drawn where it continues."""
+        row_tops = {first: top}
+        for r in range(first, last):
+            row_tops[r + 1] = row_tops[r] + heights[r]
+        drawn = set()
+        for r in range(first, last):
+            for c in range(len(self.xs) - 1):
+                if (r, c) not in grid or grid[(r, c)][:2] in drawn:
+                    continue
+                r0, c0, cell = grid[(r, c)]
+                drawn.add((r0, c0))
+                r_start, r_end = max(r0, first), min(r0 + cell.rowspan, last)
+                self.cell(cell, c0, row_tops[r_start], row_tops[r_end], r_start == r0, r0 + cell.rowspan == r_end)
+                if r0 >= first and cell.text:
+                    self.text(cell, c0, row_tops[r_start], is_header)
+        return row_tops[last]
+
+    def cell(self, cell: Cell, c0: int, top: float, bottom: float, starts: bool, ends: bool) -> None:
+        if self.style != "grid":
+            return
+        x0, x1 = self.xs[c0], self.xs[c0 + cell.colspan]
+        if starts:
+            self.doc.hline(x0, x1, top)
+        if ends:
+            self.doc.hline(x0, x1, bottom)
+        self.doc.vline(x0, top, bottom)
+        self.doc.vline(x1, top, bottom)
+
+    def text(self, cell: Cell, c0: int, top: float, bold: bool) -> None:
+        x0, x1 = self.xs[c0], self.xs[c0 + cell.colspan]
+        w = x1 - x0 - 6
+        ty = top + 3
+        for ln in wrap(cell.text, self.size, w, w):
+            self.doc.text(ln, x0 + (x1 - x0 - width(ln, self.size)) / 2, ty, self.size, bold)
+            ty += self.pitch
 
 
 def kangxi(path: str, mapping: dict[str, str]) -> None:
@@ -401,3 +427,17 @@ def kangxi(path: str, mapping: dict[str, str]) -> None:
                 font[NameObject("/ToUnicode")] = ref
     with open(path, "wb") as f:
         writer.write(f)
+
+
+SMALL_PLAN_TEXT = (
+    "这是一个用于测试的段落，内容围绕经济社会发展展开，包括产业升级、城乡融合、生态保护和民生改善等多个方面的任务安排。"
+)
+
+
+def small_plan(path: str | Path, extra: str = "") -> Path:
+    """A one-page plan: a chapter heading, a paragraph (ending with `extra`) and a sidebar with one item."""
+    d = Doc(str(path))
+    d.heading("第一章 总体要求", 20)
+    d.paragraph(SMALL_PLAN_TEXT * 3 + extra)
+    d.sidebar("专栏 1 重点项目", ["1.甲项目：" + SMALL_PLAN_TEXT])
+    return Path(d.save())

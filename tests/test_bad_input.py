@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import read, run_cli, shared_file
+from conftest import COMMUNIQUE_PDF, FIXTURE_PDFS, cli, read
 from pdfbuilder import Doc
 from PIL import Image
 from reportlab.pdfgen import canvas
@@ -87,7 +87,7 @@ def test_bad_input_raises_its_own_error(tmp_path, make, error, words):
 @pytest.mark.parametrize("make,error,words", CASES, ids=[c[0].__name__ for c in CASES])
 def test_cli_reports_one_line_and_fails(tmp_path, make, error, words):
     pdf = make(tmp_path)
-    res = run_cli("extract", str(pdf), "--out", str(tmp_path / "out"), "-q")
+    res = cli("extract", pdf, "--out", tmp_path / "out", "-q")
     assert res.returncode == 1
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
     assert len(lines) == 1 and pdf.name in lines[0] and words in lines[0]
@@ -98,12 +98,12 @@ def test_batch_goes_on_and_keeps_previous_output(tmp_path):
     out = tmp_path / "out"
     good = good_plan(tmp_path / "good.pdf")
     plan_b = good_plan(tmp_path / "b.pdf")
-    assert run_cli("extract", str(plan_b), "--out", str(out), "-q").returncode == 0
+    assert cli("extract", plan_b, "--out", out, "-q").returncode == 0
     before = read(out, "paragraphs", "b")
     # b.pdf is replaced by a truncated file: its extraction fails, its old rows stay, good.pdf still extracts
     data = plan_b.read_bytes()
     plan_b.write_bytes(data[: len(data) // 2])
-    res = run_cli("extract", str(not_a_pdf(tmp_path)), str(plan_b), str(good), "--out", str(out), "-q")
+    res = cli("extract", not_a_pdf(tmp_path), plan_b, good, "--out", out, "-q")
     assert res.returncode == 1
     assert len([ln for ln in res.stderr.splitlines() if ln.startswith("error:")]) == 2
     assert "2 of 3 plan(s) failed" in res.stderr
@@ -113,10 +113,11 @@ def test_batch_goes_on_and_keeps_previous_output(tmp_path):
     assert not any((out / ".staging").iterdir()) if (out / ".staging").exists() else True
 
 
-def test_fixture_passes_the_cheap_checks():
-    ingest.check_file(shared_file("fixtures/jindong-2021.pdf"))
+@pytest.mark.parametrize("pdf", [*FIXTURE_PDFS, COMMUNIQUE_PDF], ids=lambda p: p.name)
+def test_fixtures_pass_the_cheap_checks(pdf):
+    ingest.check_file(pdf)
 
 
 def test_missing_file_is_one_line(tmp_path):
-    res = run_cli("extract", str(tmp_path / "nope.pdf"), "--out", str(tmp_path / "out"), "-q")
+    res = cli("extract", tmp_path / "nope.pdf", "--out", tmp_path / "out", "-q")
     assert res.returncode == 1 and "no such file" in res.stderr and "Traceback" not in res.stderr

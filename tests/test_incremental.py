@@ -6,45 +6,33 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, read, run_cli, shared_file
-from pdfbuilder import Doc
+from conftest import (
+    BUNDLED_PDF,
+    BUNDLED_ROW,
+    PLANS,
+    REGISTRY_HEADER,
+    REVISION_PDF,
+    REVISION_ROW,
+    ROOT,
+    cli,
+    content_hashes,
+    read,
+    run_cli,
+    write_fixture_registry,
+)
+from pdfbuilder import small_plan
 
 from pipeline.errors import RegistryError
 from pipeline.run import extract as extract_mod
+from pipeline.run.stages import DATASETS
 from pipeline.storage.registry import load, plan_jobs
 
-HEADER = "file,plan_id,region,admin_level,period,edition,revision_of\n"
-P = "这是一个用于测试的段落，内容围绕经济社会发展展开，包括产业升级、城乡融合、生态保护和民生改善等多个方面的任务安排。"
+HEADER = REGISTRY_HEADER
 
 
-def small_plan(path: Path, extra: str = "") -> Path:
-    d = Doc(str(path))
-    d.heading("第一章 总体要求", 20)
-    d.paragraph(P * 3 + extra)
-    d.sidebar("专栏 1 重点项目", ["1.甲项目：" + P])
-    return Path(d.save())
-
-
-def test_revision_reextracts_only_the_revision_and_lists_its_changes(tmp_path):
-    raw, out = tmp_path / "raw", tmp_path / "extracted"
-    raw.mkdir()
-    shutil.copy(shared_file("fixtures/jindong-2021.pdf"), raw)
-    (raw / "plans.csv").write_text(
-        HEADER + "jindong-2021.pdf,jindong-2021,金华市金东区,district,2021-2025,,\n", encoding="utf-8"
-    )
-    first = run_cli("extract", *map(str, sorted(raw.glob("*.pdf"))), "--out", str(out))
-    assert first.returncode == 0, first.stderr
-
-    shutil.copy(shared_file("fixtures/jindong-2022-revision.pdf"), raw)
-    with open(raw / "plans.csv", "a", encoding="utf-8") as f:
-        f.write(
-            "jindong-2022-revision.pdf,jindong-2022-revision,金华市金东区,district,2021-2025,2022-06-30,jindong-2021\n"
-        )
-    second = run_cli("extract", *map(str, sorted(raw.glob("*.pdf"))), "--out", str(out))
-    assert second.returncode == 0, second.stderr
-    assert "jindong-2021: up to date" in second.stderr
-    assert "1 extracted, 1 up to date, 0 failed; 1 PDF(s) parsed" in second.stderr
-
+def test_a_revision_lists_what_it_changed(fixture_out):
+    """The session's plans are extracted with a registry that makes the 2022 PDF a revision of the bundled plan."""
+    out = fixture_out
     docs = read(out, "documents").set_index("plan_id")
     assert docs.loc["jindong-2022-revision", "revision_of"] == "jindong-2021"
     assert docs.loc["jindong-2022-revision", "edition"] == "2022-06-30"
@@ -70,29 +58,50 @@ def test_revision_reextracts_only_the_revision_and_lists_its_changes(tmp_path):
     sec = read(out, "section_changes", "jindong-2022-revision")
     touched = sec[sec.sidebars_changed > 0]
     sb13 = read(out, "sidebars", "jindong-2022-revision").set_index("sidebar_label").loc["13"]
-    assert list(zip(touched.chapter_no, touched.section_no)) == [(sb13.chapter_no, sb13.section_no)]
+    assert list(zip(touched.chapter_no, touched.section_no, strict=True)) == [(sb13.chapter_no, sb13.section_no)]
     assert sec.sidebars_changed.sum() == 1
+
+
+@pytest.mark.corpus
+def test_adding_a_revision_extracts_only_the_revision(tmp_path, fixture_out):
+    raw, out = tmp_path / "raw", tmp_path / "extracted"
+    raw.mkdir()
+    shutil.copy(BUNDLED_PDF, raw)
+    (raw / "plans.csv").write_text(HEADER + BUNDLED_ROW, encoding="utf-8")
+    first = cli("extract", *sorted(raw.glob("*.pdf")), "--out", out)
+    assert first.returncode == 0, first.stderr
+
+    shutil.copy(REVISION_PDF, raw)
+    with open(raw / "plans.csv", "a", encoding="utf-8") as f:
+        f.write(REVISION_ROW)
+    second = cli("extract", *sorted(raw.glob("*.pdf")), "--out", out)
+    assert second.returncode == 0, second.stderr
+    assert "jindong-2021: up to date" in second.stderr
+    assert "1 extracted, 1 up to date, 0 failed; 1 PDF(s) parsed" in second.stderr
+    # the same rows as both plans extracted at once (the session's): the changes included
+    assert content_hashes(out, PLANS) == content_hashes(fixture_out, PLANS)
 
 
 def test_second_run_with_no_change_parses_no_pdf(tmp_path):
     pdf = small_plan(tmp_path / "a.pdf")
     out = tmp_path / "out"
-    first = run_cli("extract", str(pdf), "--out", str(out))
+    first = cli("extract", pdf, "--out", out)
     assert "1 PDF(s) parsed" in first.stderr
-    second = run_cli("extract", str(pdf), "--out", str(out))
+    second = cli("extract", pdf, "--out", out)
     assert second.returncode == 0 and "a: up to date" in second.stderr and "0 PDF(s) parsed" in second.stderr
     # a renamed or copied file with the same bytes is not parsed again either
     copy = tmp_path / "copy.pdf"
     shutil.copy(pdf, copy)
-    third = run_cli("extract", str(copy), "--out", str(out))
+    third = cli("extract", copy, "--out", out)
     assert "0 PDF(s) parsed" in third.stderr and "pages from the cache" in third.stderr
     # a changed PDF is parsed again
     small_plan(pdf, extra="新增一句。")
-    fourth = run_cli("extract", str(pdf), "--out", str(out))
+    fourth = cli("extract", pdf, "--out", out)
     assert "1 PDF(s) parsed" in fourth.stderr
     assert read(out, "paragraphs", "a").text.str.contains("新增一句").any()
 
 
+@pytest.mark.corpus
 def test_make_extract_twice_does_nothing_the_second_time(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "out"
     raw.mkdir()
@@ -122,17 +131,19 @@ def test_a_code_change_redoes_only_its_stage(tmp_path, monkeypatch):
     assert res.status == "up to date"
 
 
+@pytest.mark.corpus
 def test_jobs_1_and_2_write_identical_datasets(tmp_path, fixture_out):
-    pdf = shared_file("fixtures/jindong-2021.pdf")
+    """The bundled plan parsed afresh by two processes, against the session's (one process, or the ingest cache)."""
     out2 = tmp_path / "jobs2"
-    res = run_cli("extract", str(pdf), "--out", str(out2), "--jobs", "2", "-q")
+    registry = write_fixture_registry(tmp_path / "raw")
+    res = run_cli("extract", BUNDLED_PDF, "--out", out2, "--registry", registry, "--jobs", "2", "-q")
     assert res.returncode == 0, res.stderr
     compared = 0
     for part in sorted(Path(fixture_out).glob("*/plan_id=jindong-2021/part-0.parquet")):
         other = out2 / part.relative_to(fixture_out)
         assert filecmp.cmp(part, other, shallow=False), part
         compared += 1
-    assert compared >= 13
+    assert compared == len(DATASETS)
 
 
 def test_registry_is_validated(tmp_path):
@@ -162,6 +173,6 @@ def test_unregistered_plans_get_the_file_stem(tmp_path):
 def test_prune_removes_plans_whose_pdf_is_gone(tmp_path):
     out = tmp_path / "out"
     a, b = small_plan(tmp_path / "a.pdf"), small_plan(tmp_path / "b.pdf")
-    assert run_cli("extract", str(a), str(b), "--out", str(out), "-q").returncode == 0
-    assert run_cli("extract", str(a), "--out", str(out), "--prune", "-q").returncode == 0
+    assert cli("extract", a, b, "--out", out, "-q").returncode == 0
+    assert cli("extract", a, "--out", out, "--prune", "-q").returncode == 0
     assert set(read(out, "documents").plan_id.astype(str)) == {"a"}

@@ -1,10 +1,12 @@
-"""The researcher's notebook runs against freshly extracted data, and its plots render."""
+"""The researcher's notebook runs against the fixture plans as the current code extracts them, and its plots render."""
 
 import nbformat
+import pytest
 from conftest import ROOT
 from nbclient import NotebookClient
 
 
+@pytest.mark.corpus
 def test_indicators_notebook_runs_and_plots(registered_out, monkeypatch):
     monkeypatch.setenv("PLAN_EXTRACTED", str(registered_out))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")

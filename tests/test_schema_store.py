@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline import settings
 from pipeline.errors import SchemaError
 from pipeline.storage import schema, store
 
@@ -46,17 +47,13 @@ def test_rows_to_table_rejects_missing_and_unexpected_columns():
 
 
 def test_vocabulary_is_enforced():
-    row = {
-        "outline_seq": 1,
-        "level": "part",
-        "chapter_no": 1,
-        "section_no": None,
-        "label": "第一篇",
-        "title": "x",
-        "page_start": 1,
-        "page_end": 1,
-        "bbox": [0, 0, 1, 1],
-    }
+    outline = schema.load("outline")
+    samples = {"int32": 1, "int64": 1, "string": "第一章", "bbox": [0, 0, 1, 1], "float64": 1.0, "bool": False}
+    samples.update({"list<string>": [], "list<float64>": []})
+    row = {c.name: samples[c.type] if not c.nullable else None for c in outline.columns}
+    row["level"] = "chapter"
+    assert schema.rows_to_table("outline", [row]).num_rows == 1
+    row["level"] = "volume"
     with pytest.raises(SchemaError, match="outside its vocabulary"):
         schema.rows_to_table("outline", [row])
 
@@ -96,6 +93,12 @@ def test_contract_columns_are_declared():
 def test_readme_data_dictionary_is_generated_from_schemas():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert schema.splice_data_dictionary(readme) == readme, "run `make docs`"
+
+
+def test_readme_settings_table_is_generated_from_the_settings():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert settings.SETTINGS_START in readme
+    assert settings.splice_settings(readme) == readme, "run `make docs`"
 
 
 def test_write_is_atomic_and_replaces_a_plan_as_a_whole(tmp_path):

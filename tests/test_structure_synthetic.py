@@ -166,7 +166,7 @@ def test_cn_numbered_headings(tmp_path):
     d.paragraph(P)
     data = extract_one(d.save(), tmp_path / "out")
     o = data["outline"]
-    assert list(zip(o.level, o.chapter_no, o.section_no.fillna(0).astype(int), o.label, o.title)) == [
+    assert list(zip(o.level, o.chapter_no, o.section_no.fillna(0).astype(int), o.label, o.title, strict=True)) == [
         ("chapter", 1, 0, "一、", "发展基础和面临形势"),
         ("section", 1, 1, "（一）", "发展基础"),
         ("section", 1, 2, "（二）", "面临形势"),
@@ -218,7 +218,11 @@ def test_part_headings_above_chapters_are_not_paragraphs(tmp_path):
     d.heading("第二章 创新发展", 20)
     d.paragraph(P)
     data = extract_one(d.save(), tmp_path / "out")
-    assert list(data["outline"].label) == ["第一章", "第二章"]
+    o = data["outline"]
+    # parts are outline rows above the chapters (schemas/outline.toml), never paragraphs
+    assert list(o.label) == ["第一篇", "第一章", "第二篇", "第二章"]
+    assert list(o.level) == ["part", "chapter", "part", "chapter"] and list(o.part_no) == [1, 1, 2, 2]
+    assert list(o[o.level == "chapter"].title) == ["总体要求", "创新发展"]
     assert not data["paragraphs"].text.str.contains("篇").any()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import expected, read, score_tool
+from corpus_session import corpus_out  # noqa: F401  (a session fixture)
 
 TESTS = Path(__file__).resolve().parent
 GOLD = TESTS / "fixtures" / "real" / "qiandongnan-2023-communique.json"
@@ -83,17 +84,16 @@ def test_statistical_cells_are_typed_with_the_unit_of_their_header(communique_ou
 
 
 @pytest.mark.corpus
-def test_the_layout_corpus_does_not_fall_below_its_floors(tmp_path: Path) -> None:
+def test_the_layout_corpus_does_not_fall_below_its_floors(corpus_out: Path) -> None:
     import sys
 
     sys.path.insert(0, str(TESTS / "corpus"))
     import score_pipeline
 
     floors = json.loads((TESTS / "corpus" / "floors.json").read_text(encoding="utf-8"))
-    score_pipeline.extract(tmp_path)
     worse = []
     for p in score_pipeline.expected_files():
-        got = score_pipeline.score_variant(tmp_path, p)
+        got = score_pipeline.score_variant(corpus_out, p)
         for measure, (right, _) in got.items():
             floor = floors[p.stem][measure]
             if right < floor:
@@ -125,3 +125,26 @@ def test_every_numeric_cell_of_the_communique_has_its_value_and_unit(communique_
                 if got["value"] != float(norm(text)) or (unit and got["unit"] != unit):
                     wrong.append((t["caption"], row[0], t["header"][k], text, got["value"], got["unit"], unit))
     assert not wrong, wrong[:5]
+
+
+@pytest.mark.corpus
+def test_every_cell_of_the_corpus_is_read_and_in_declared_units(corpus_out: Path) -> None:
+    """No value cell of any variant is left `unknown`, and every base unit is a declared one."""
+    from pipeline.enrich.grammar import is_declared_base
+
+    for dataset in ("indicator_values", "table_cells"):
+        df = pd.read_parquet(corpus_out / dataset)
+        assert not (df["parse_status"] == "unknown").any(), df[df["parse_status"] == "unknown"].head()
+        units = set(df["base_unit"].dropna())
+        assert all(is_declared_base(u) for u in units), sorted(u for u in units if not is_declared_base(u))
+
+
+def test_keys_lists_the_names_without_a_key(communique_out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.cli import main
+
+    values = read(communique_out, "indicator_values", PLAN)
+    assert main(["keys", "--unmatched", "--out", str(communique_out)]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].startswith("rows\tname")
+    unkeyed = set(values.loc[values["indicator_key"].isna(), "indicator"]) if len(values) else set()
+    assert {line.split("\t")[1] for line in listed[1:] if line} >= unkeyed

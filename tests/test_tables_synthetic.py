@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from conftest import read, run_cli
+from conftest import cli, read
 from pdfbuilder import Cell as C
 from pdfbuilder import Doc
 
@@ -48,7 +48,7 @@ def numbered_rows(categories: list[tuple[str, int]], start: int = 1) -> list[lis
 def extract(tmp_path, d: Doc):
     pdf = d.save()
     out = tmp_path / "out"
-    res = run_cli("extract", pdf, "--out", str(out), "-q")
+    res = cli("extract", pdf, "--out", out, "-q")
     assert res.returncode == 0, res.stderr
     return read(out, "indicator_tables"), read(out, "indicator_cells")
 
