@@ -22,7 +22,7 @@ REGISTRY := $(wildcard $(RAW)/plans.csv)
 CODE   := $(shell find pipeline -name '*.py' -o -path 'pipeline/data/*' -type f) $(wildcard schemas/*.toml)
 STAMP  := $(OUT)/.stamps/extract
 
-.PHONY: help setup extract test test-quick lint docs corpus clean compare-tables bench
+.PHONY: help setup extract test test-quick lint docs corpus hashes clean compare-tables bench
 .DEFAULT_GOAL := help
 
 help:
@@ -64,6 +64,10 @@ lint: $(READY)
 	$(BIN)/ruff format --check pipeline tests
 	$(BIN)/mypy
 
+# pin the fixture plans' datasets again after a change meant to change the output
+hashes: $(READY)
+	$(BIN)/python tests/tools/update_hashes.py
+
 # the layout corpus: plan pages rendered by LibreOffice, Chromium and reportlab, with their expected content
 corpus: $(READY)
 	bash tests/corpus/install.sh
@@ -79,7 +83,7 @@ bench: $(READY)
 # this pipeline vs pdfplumber extract_tables() vs camelot lattice on the bundled plan
 compare-tables: $(READY)
 	$(BIN)/python -m pip install --quiet -e '.[compare]'
-	$(BIN)/python -m pipeline.tools.compare_tables raw/jindong-2021.pdf ../shared/fixtures/expected/jindong-2021.json
+	$(BIN)/python -m pipeline.tools.compare_tables raw/jindong-2021.pdf tests/fixtures/expected/jindong-2021.json
 
 clean:
 	rm -rf $(OUT)/*/ $(OUT)/.stamps $(OUT)/.staging $(OUT)/.trash $(OUT)/.manifests $(OUT)/.cache

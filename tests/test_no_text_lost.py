@@ -17,10 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, read
+from conftest import ROOT, parsed_pdf, read
 from corpus_session import corpus_out  # noqa: F401  (a session fixture)
-
-from pipeline.pdf import ingest
 
 TESTS = Path(__file__).resolve().parent
 VARIANTS = TESTS / "corpus" / "variants"
@@ -38,8 +36,8 @@ def chars(text: str) -> Counter[str]:
     return Counter(c for c in unicodedata.normalize("NFKC", text) if not c.isspace())
 
 
-def printed(pdf: Path) -> Counter[str]:
-    doc = ingest.run(pdf)
+def printed(pdf: Path, out: Path) -> Counter[str]:
+    doc = parsed_pdf(pdf, out)
     return chars("".join(c.text for p in doc.pages for c in p.chars))
 
 
@@ -63,7 +61,7 @@ def extracted(out: Path, plan: str) -> Counter[str]:
 
 
 def missing(pdf: Path, out: Path, plan: str) -> dict[str, int]:
-    want, got = printed(pdf), extracted(out, plan)
+    want, got = printed(pdf, out), extracted(out, plan)
     return {c: n - got[c] for c, n in want.items() if got[c] < n}
 
 

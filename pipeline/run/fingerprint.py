@@ -50,6 +50,13 @@ def imported_names(module: str) -> set[str]:
     path = module_file(module)
     if path is None:
         return set()
+    stat = path.stat()
+    return set(_imported_names(module, path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=512)
+def _imported_names(module: str, path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """The imports of one version of a source file (the file's time and size key the cache)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -59,7 +66,7 @@ def imported_names(module: str) -> set[str]:
             base = _resolve(node, module, path.name == "__init__.py")
             names.add(base)
             names.update(f"{base}.{a.name}" for a in node.names)  # `from pkg import module`
-    return {n for n in names if n}
+    return frozenset(n for n in names if n)
 
 
 def import_closure(module: str) -> list[str]:
@@ -87,17 +94,23 @@ def data_files_of(modules: Iterable[str]) -> list[str]:
     out: set[str] = set()
     for m in modules:
         path = module_file(m)
-        if path is None:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "data_file"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-            ):
-                out.add(str(node.args[0].value))
+        if path is not None:
+            stat = path.stat()
+            out |= _data_files_in(path, stat.st_mtime_ns, stat.st_size)
     return sorted(out)
+
+
+@functools.lru_cache(maxsize=512)
+def _data_files_in(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """The `data_file("…")` names in one version of a source file."""
+    return frozenset(
+        str(node.args[0].value)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) == "data_file"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    )
 
 
 @functools.cache
