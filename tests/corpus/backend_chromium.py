@@ -90,7 +90,7 @@ def sidebar_html(s: Sidebar) -> str:
         else:
             inner.append(f"<p>{escape(b.joined if isinstance(b, Item) else b.text)}</p>")
     fill = f' style="background:{s.fill}"' if s.fill else ""
-    if s.style == "rules":
+    if s.style == "rules" or s.frame == "rules":
         return (f'<p class="rules-title">{escape(s.heading)}</p>'
                 f'<div class="sidebar rules"{fill}>{"".join(inner)}</div>')
     cls = "border" if "border" in s.frame else ""
