@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.core.resources import data_file
+
 CN = "零〇一二三四五六七八九十百两"
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -47,8 +49,21 @@ ITEM_LABELS = [
     ("bullet", _label(r"[•·●▪■◆◇○□]")),
 ]
 
+
+def sidebar_words() -> list[str]:
+    """The words that open a sidebar's label, from `pipeline/data/sidebar_labels.txt` (configuration)."""
+    lines = data_file("sidebar_labels.txt").read_text(encoding="utf-8").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
+def _spaced(word: str) -> str:
+    """A word as a pattern that also matches it letter-spaced (`专 栏`)."""
+    return r"\s*".join(re.escape(ch) for ch in word)
+
+
 SIDEBAR_LABEL = re.compile(
-    r"^专\s*栏\s*(?P<label>[0-9０-９]+(?:\s*[-－—–.．]\s*[0-9０-９]+)*|[一二三四五六七八九十]+)?\s*[:：]?\s*(?P<title>.*)$"
+    r"^(?:" + "|".join(_spaced(w) for w in sidebar_words()) + r")\s*"
+    r"(?P<label>[0-9０-９]+(?:\s*[-－—–.．]\s*[0-9０-９]+)*|[一二三四五六七八九十]+)?\s*[:：]?\s*(?P<title>.*)$"
 )
 
 
@@ -119,7 +134,7 @@ def item_label(text: str) -> tuple[str, str, str] | None:
 
 
 def sidebar_label(text: str) -> tuple[str | None, str] | None:
-    """(label, title) when the text starts with 专栏."""
+    """(label, title) when the text starts with a sidebar label word (`pipeline/data/sidebar_labels.txt`)."""
     m = SIDEBAR_LABEL.match(text.strip())
     if not m:
         return None
