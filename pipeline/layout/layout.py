@@ -26,7 +26,7 @@ from itertools import pairwise
 
 from pipeline.core.geometry import Band, Centered, UnionFind, bbox_of, centre_in, cluster, group_lines, split_on_gaps
 from pipeline.core.numbering import ordinal_heading, sidebar_label
-from pipeline.core.text import chars_to_text
+from pipeline.core.text import chars_to_text, join_lines
 from pipeline.pdf.model import Char, Fill, PageData, ParsedPdf, Seg
 from pipeline.settings import StageSettings, register, setting, settings_for
 
@@ -491,6 +491,11 @@ def char_style(c: Char) -> Style:
 def is_bold(chars: Sequence[Char], share: float) -> bool:
     """At least `share` of the characters are bold."""
     return sum(c.bold for c in chars) >= share * len(chars)
+
+
+def lines_text(lines: Iterable[Line]) -> str:
+    """Printed lines joined into one text (a caption, a note, a title over several lines)."""
+    return join_lines([ln.text for ln in lines])
 
 
 def make_line(chars: list[Char], page: int, cfg: LayoutSettings) -> Line:

@@ -38,7 +38,7 @@ from pipeline.core.numbering import (
 from pipeline.core.text import AGENCY, chars_to_text, nfkc
 from pipeline.core.text import join_lines as join_lines  # re-exported for the same reason
 from pipeline.errors import NotAPlanError
-from pipeline.layout.layout import Layout, Line, Measures, PageLayout, Region, Style, char_style, column_of
+from pipeline.layout.layout import Layout, Line, Measures, PageLayout, Region, Style, char_style, column_of, lines_text
 from pipeline.settings import StageSettings, register, setting, settings_for
 
 log = logging.getLogger(__name__)
@@ -498,7 +498,7 @@ def starts_paragraph(
 
 
 def para_text(p: Para) -> str:
-    return join_lines([ln.text for ln in p.lines])
+    return lines_text(p.lines)
 
 
 def para_lead(p: Para, cfg: StructureSettings) -> str | None:
@@ -562,7 +562,7 @@ class Sidebar:
 def printed_heading(reg: Region, used: int) -> str | None:
     """A box's title as printed: the caption above it, or the lines its title took at its top."""
     lines = reg.caption or reg.lines[:used]
-    return join_lines([ln.text for ln in lines]) or None
+    return lines_text(lines) or None
 
 
 def box_title(reg: Region, body_style: Style, cfg: StructureSettings) -> tuple[str | None, str | None, int]:
@@ -571,7 +571,7 @@ def box_title(reg: Region, body_style: Style, cfg: StructureSettings) -> tuple[s
         lab = sidebar_label(reg.caption[0].text)
         if lab:
             return lab[0], (lab[1] or None), 0
-        return None, join_lines([ln.text for ln in reg.caption]), 0
+        return None, lines_text(reg.caption), 0
     if not reg.lines:
         return None, None, 0
     first = reg.lines[0]
@@ -581,7 +581,7 @@ def box_title(reg: Region, body_style: Style, cfg: StructureSettings) -> tuple[s
     if not (lab or (centered and first.x1 - first.x0 < cfg.box_title_max_w * width)):
         return None, None, 0
     used = box_title_lines(reg.lines, width, cfg)
-    text = join_lines([ln.text for ln in used])
+    text = lines_text(used)
     if lab:
         label, title = sidebar_label(text) or lab
         return label, (title or None), len(used)
@@ -1012,7 +1012,7 @@ def document_title(
         if title:
             return title, "cover"
     if printed:
-        return join_lines([ln.text for ln in printed]), "first_page"
+        return lines_text(printed), "first_page"
     headers = Counter(pg.header_text for pg in layout.pages if pg.header_text)
     if headers:
         return headers.most_common(1)[0][0], "running_header"

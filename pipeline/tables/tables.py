@@ -28,7 +28,7 @@ from typing import Any
 from pipeline.core.geometry import Band, Centered, UnionFind, cluster_means, group_lines, split_on_gaps
 from pipeline.core.text import chars_to_text, join_lines
 from pipeline.enrich.grammar import type_cell
-from pipeline.layout.layout import Layout, LayoutSettings, Measures, Region, is_bold
+from pipeline.layout.layout import Layout, LayoutSettings, Measures, Region, is_bold, lines_text
 from pipeline.pdf.model import Char, Seg
 from pipeline.settings import StageSettings, register, setting, settings_for
 
@@ -42,6 +42,7 @@ HEADER_WORDS = re.compile(
 )
 VALUE_LIKE = re.compile(r"^[\[［【(（]?\s*[-－—–+＋≥≧≤≦＞＜><~～约]*\s*\d[\d.,，]*\s*[%％]?\s*[\]］】)）]?$")
 MEASURE = re.compile(r"(19|20)\d\d|目标|预期|完成|增速|增长|增幅|基[数期]|现状|实际|年均|累计")
+BARE_YEAR = re.compile(r"(19|20)\d\d(年)?")  # a header such as `2015年` (a figure that is not a value)
 PLAN_MEASURE = re.compile(r"(19|20)\d\d|目标|预期|规划|完成情况|实际")
 REVIEW = re.compile(r"完成情况|执行情况|实现情况|完成值|^完成|/完成|\|完成")
 SUB_ROW = re.compile(r"^\s*其中")
@@ -252,7 +253,7 @@ def is_header_fragment(f: Frag) -> bool:
     t = re.sub(r"\s+", "", f.text)
     if not t:
         return False
-    if re.fullmatch(r"(19|20)\d\d(年)?", t):
+    if BARE_YEAR.fullmatch(t):
         return True
     if VALUE_LIKE.match(t):
         return False
@@ -324,7 +325,7 @@ def first_line_foot(frags: list[Frag], ctx: Context) -> float | None:
 def is_value(f: Frag) -> bool:
     """A figure printed in a body cell (a bare year is a header's)."""
     t = re.sub(r"\s+", "", f.text)
-    return bool(VALUE_LIKE.match(t)) and not re.fullmatch(r"(19|20)\d\d(年)?", t)
+    return bool(VALUE_LIKE.match(t)) and not BARE_YEAR.fullmatch(t)
 
 
 def header_bottom(frags: list[Frag], reg: Region, ctx: Context) -> float | None:
@@ -873,10 +874,15 @@ def page_rows(pt: PageTable, carried: dict[int, str], ctx: Context) -> list[dict
 # ---------------------------------------------------------------- stitching and output
 
 
+def may_carry_on(reg: Region) -> bool:
+    """A table region with no caption of its own, or a continuation caption (`续表`), may carry a table on."""
+    caption = lines_text(reg.caption)
+    return not caption or bool(CONTINUED.search(caption))
+
+
 def continues(prev: PageTable, nxt: PageTable, layout: Layout, ctx: Context) -> bool:
     """The next page's table carries on the previous one: nothing between them, the same columns."""
-    caption = join_lines([ln.text for ln in nxt.reg.caption])
-    if nxt.page != prev.page + 1 or (caption and not CONTINUED.search(caption)) or prev.reg.note:
+    if nxt.page != prev.page + 1 or not may_carry_on(nxt.reg) or prev.reg.note:
         return False
     pg_prev = layout.pages[prev.page - 1]
     pg_next = layout.pages[nxt.page - 1]
@@ -940,9 +946,7 @@ def page_tables(layout: Layout, ctx: Context) -> list[PageTable]:
         for reg in pg.regions:
             if reg.kind not in ("grid", "rules"):
                 continue
-            caption = join_lines([ln.text for ln in reg.caption])
-            carries_on = not caption or bool(CONTINUED.search(caption))
-            lend = prev if prev is not None and prev.page == pg.number - 1 and carries_on else None
+            lend = prev if prev is not None and prev.page == pg.number - 1 and may_carry_on(reg) else None
             t = page_table(reg, lend, ctx)
             if t is not None:
                 out.append(t)
@@ -1129,7 +1133,7 @@ def ruling_of(pt: PageTable, ctx: Context) -> str:
 def kind_of(title: str, cols: list[Col], cells: list[Row]) -> str:
     """What the table is, from its words: indicators, a project list, statistics, or other."""
     if is_indicator(cols):
-        return "indicator_review" if REVIEW.search(f"{title}|{'|'.join(c.path for c in cols)}") else "indicator_targets"
+        return f"indicator_{table_kind(title, cols)}"
     if any(PROJECT_WORDS.search(c.path) for c in cols):
         return "project_list"
     values = [c["text"] for c in cells if not c["is_header"] and c["text"]]
@@ -1139,50 +1143,51 @@ def kind_of(title: str, cols: list[Col], cells: list[Row]) -> str:
 
 def table_of(tid: str, group: list[PageTable], ctx: Context) -> tuple[Row, list[Row]]:
     """A stitched table's `tables` row and its `table_cells` rows (header once, body rows across pages)."""
-    first, last = group[0], group[-1]
+    first = group[0]
     cells = header_cells(tid, first)
     n_rows = 0
     for k, pt in enumerate(group):
         body, n = body_cells(tid, pt, n_rows + 1, ctx, carried_into(group[k - 1], pt, ctx) if k else None)
         cells += body
         n_rows += n
-    title = join_lines([ln.text for ln in first.reg.caption]) or None
-    row = {
+    row = placement(tid, group)
+    row.update(
+        kind=kind_of(row["title"] or "", first.columns, cells),
+        header=[c.path for c in first.columns],
+        n_rows=n_rows,
+        n_cols=len(first.columns),
+        ruling=ruling_of(first, ctx),
+        sidebar_seq=None,
+        header_repeated_on=[pt.page for pt in group[1:] if pt.repeated_header],
+        continuation_captions=[c for c in (lines_text(pt.reg.caption) for pt in group[1:]) if c],
+    )
+    return row, cells
+
+
+def placement(tid: str, group: list[PageTable]) -> Row:
+    """What `tables` and `indicator_tables` say alike of a stitched table: its id, title, pages, note and box."""
+    first, last = group[0], group[-1]
+    return {
         "table_id": tid,
-        "title": title,
-        "kind": kind_of(title or "", first.columns, cells),
+        "title": lines_text(first.reg.caption) or None,
         "page_start": first.page,
         "page_end": last.page,
-        "header": [c.path for c in first.columns],
-        "n_rows": n_rows,
-        "n_cols": len(first.columns),
-        "ruling": ruling_of(first, ctx),
-        "note": join_lines([ln.text for ln in last.reg.note]) or None,
-        "sidebar_seq": None,
+        "note": lines_text(last.reg.note) or None,
         "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom],
-        "header_repeated_on": [pt.page for pt in group[1:] if pt.repeated_header],
-        "continuation_captions": [c for c in (join_lines([ln.text for ln in pt.reg.caption]) for pt in group[1:]) if c],
     }
-    return row, cells
 
 
 def indicator_table_of(tid: str, group: list[PageTable], ctx: Context) -> tuple[Row, list[Row]]:
     """An indicator table's `indicator_tables` row and its `indicator_cells` (one per row and value column)."""
-    first, last = group[0], group[-1]
-    title = join_lines([ln.text for ln in first.reg.caption]) or None
+    first = group[0]
     cells, row_count = cell_rows(tid, group, ctx)
-    row = {
-        "table_id": tid,
-        "title": title,
-        "kind": table_kind(title or "", first.columns),
-        "page_start": first.page,
-        "page_end": last.page,
-        "note": join_lines([ln.text for ln in last.reg.note]) or None,
-        "columns": [c.path for c in first.columns if c.role in OUTPUT_ROLES],
-        "row_count": row_count,
-        "ruling": first.ruling,
-        "bbox": [first.reg.x0, first.reg.top, first.reg.x1, first.reg.bottom],
-    }
+    row = placement(tid, group)
+    row.update(
+        kind=table_kind(row["title"] or "", first.columns),
+        columns=[c.path for c in first.columns if c.role in OUTPUT_ROLES],
+        row_count=row_count,
+        ruling=first.ruling,
+    )
     return row, cells
 
 
