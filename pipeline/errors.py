@@ -12,6 +12,10 @@ class PipelineError(Exception):
 
     kind = "error"
 
+    def __init_subclass__(cls, kind: str = "error", **kw: object) -> None:
+        super().__init_subclass__(**kw)
+        cls.kind = kind
+
     def __init__(self, message: str, *, file: str | None = None, page: int | None = None, expected: str | None = None):
         super().__init__(message)
         self.message = message
@@ -29,43 +33,37 @@ class PipelineError(Exception):
         return text
 
 
-class BadInputError(PipelineError):
+class BadInputError(PipelineError, kind="bad-input"):
     """The input file cannot be read as a plan."""
 
 
-class NotAPdfError(BadInputError):
-    kind = "not-a-pdf"
+class NotAPdfError(BadInputError, kind="not-a-pdf"):
+    """The file does not start like a PDF (a web page, an archive, an empty file)."""
 
 
-class EncryptedPdfError(BadInputError):
-    kind = "encrypted"
+class EncryptedPdfError(BadInputError, kind="encrypted"):
+    """The PDF needs a password to be read."""
 
 
-class TruncatedPdfError(BadInputError):
-    kind = "truncated"
+class TruncatedPdfError(BadInputError, kind="truncated"):
+    """The PDF's structure is damaged or cut short beyond what the readers and the repair can mend."""
 
 
-class NoTextLayerError(BadInputError):
-    kind = "no-text-layer"
+class NoTextLayerError(BadInputError, kind="no-text-layer"):
+    """The pages carry no usable text: a scan, or glyphs that decode to nothing readable."""
 
 
-class NotAPlanError(BadInputError):
-    kind = "not-a-plan"
+class NotAPlanError(BadInputError, kind="not-a-plan"):
+    """The text is readable but has no plan's outline (no chapter or part heading)."""
 
 
-class SchemaError(PipelineError):
+class SchemaError(PipelineError, kind="schema"):
     """A dataset does not match its declared schema (a bug, not bad input)."""
 
-    kind = "schema"
 
-
-class RegistryError(PipelineError):
+class RegistryError(PipelineError, kind="registry"):
     """raw/plans.csv is malformed."""
 
-    kind = "registry"
 
-
-class SettingsError(PipelineError):
+class SettingsError(PipelineError, kind="settings"):
     """A settings file or value is not one the stages declare."""
-
-    kind = "settings"

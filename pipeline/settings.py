@@ -2,8 +2,10 @@
 
 Distances are relative to the document's own measures, never points of one producer: `body`
 is the body text's font size, `pitch` its line pitch (baseline to baseline), `page_w`/`page_h`
-the page's width and height, `share` a fraction of something counted. Each field says which
-in its metadata, next to what it decides. A settings file names stages and fields:
+the page's width and height, `share` a fraction of something counted. Every setting is declared
+once, in `pipeline/data/settings.toml`: its default, its unit, its range and what it decides. A
+stage reads them as attributes of its settings object (`settings_for("layout").margin_zone`). A
+settings file names stages and settings:
 
     [tables]
     row_gap = 0.9
@@ -18,54 +20,118 @@ that read it.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from pipeline.core.resources import DATA_DIR
 from pipeline.errors import SettingsError
 
 UNITS = ("body", "pitch", "page_w", "page_h", "share", "count", "pt", "ratio", "chars", "years")
-
-
-def setting(default: float | int, unit: str, doc: str, lo: float = 0.0, hi: float | None = None) -> Any:
-    """A field of a settings dataclass: its default, what it is measured in, what it decides, its range."""
-    assert unit in UNITS, unit
-    return field(default=default, metadata={"unit": unit, "doc": doc, "lo": lo, "hi": hi})
+DECLARATIONS = DATA_DIR / "settings.toml"  # read as the settings' declaration: each value is in the fingerprints
 
 
 @dataclass(frozen=True)
-class StageSettings:
-    """Base of every stage's settings: checks each value against its declared range."""
+class Declared:
+    """One declared setting: its default (an int default makes a whole-number setting), unit, meaning, range."""
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            v = getattr(self, f.name)
-            lo, hi = f.metadata.get("lo", 0.0), f.metadata.get("hi")
-            if not isinstance(v, int | float) or isinstance(v, bool):
-                raise SettingsError(f"{type(self).__name__}.{f.name} must be a number, not {v!r}")
-            if isinstance(f.default, int) and not isinstance(v, int):
-                raise SettingsError(f"{type(self).__name__}.{f.name} must be a whole number, not {v!r}")
-            if v < lo or (hi is not None and v > hi):
-                raise SettingsError(
-                    f"{type(self).__name__}.{f.name} = {v} is outside [{lo}, {hi if hi is not None else '∞'}]"
-                )
+    name: str
+    default: float | int
+    unit: str
+    doc: str
+    lo: float = 0.0
+    hi: float | None = None
+
+    def check(self, stage: str, v: Any) -> None:
+        """Refuse a value of the wrong type or out of range."""
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            raise SettingsError(f"[{stage}] {self.name} must be a number, not {v!r}")
+        if isinstance(self.default, int) and not isinstance(v, int):
+            raise SettingsError(f"[{stage}] {self.name} must be a whole number, not {v!r}")
+        if v < self.lo or (self.hi is not None and v > self.hi):
+            hi = self.hi if self.hi is not None else "∞"
+            raise SettingsError(f"[{stage}] {self.name} = {v} is outside [{self.lo}, {hi}]")
+
+
+@cache
+def declared() -> dict[str, dict[str, Declared]]:
+    """Every stage's declared settings, from pipeline/data/settings.toml (stage -> name -> declaration)."""
+    data = tomllib.loads(DECLARATIONS.read_text(encoding="utf-8"))
+    out: dict[str, dict[str, Declared]] = {}
+    for stage, section in data.items():
+        out[stage] = {n: Declared(n, **d) for n, d in section.items() if isinstance(d, dict)}
+        for d in out[stage].values():
+            assert d.unit in UNITS, (stage, d.name, d.unit)
+            d.check(stage, d.default)
+    return out
+
+
+class StageSettings:
+    """A stage's settings: one read-only attribute per setting declared for `stage`, range-checked.
+
+    Subclasses only name their stage (`class LayoutSettings(StageSettings, stage="layout")`); the
+    settings themselves are declared once, in pipeline/data/settings.toml."""
+
+    stage: ClassVar[str] = ""
+
+    def __init_subclass__(cls, stage: str = "", **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls.stage = stage
+        REGISTRY[stage] = cls
+
+    def __init__(self, **values: Any) -> None:
+        decl = declared()[self.stage]
+        unknown = set(values) - set(decl)
+        if unknown:
+            raise SettingsError(f"[{self.stage}] has no setting {', '.join(sorted(unknown))}")
+        for name, v in values.items():
+            decl[name].check(self.stage, v)
+        object.__setattr__(self, "_values", {n: values.get(n, d.default) for n, d in decl.items()})
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            value: float = self.__dict__["_values"][name]
+            return value
+        except KeyError:
+            raise AttributeError(f"[{self.stage}] has no setting {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"settings are read-only ({name})")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StageSettings) and type(other) is type(self) and self.asdict() == other.asdict()
+
+    def __hash__(self) -> int:
+        return hash((self.stage, tuple(sorted(self.asdict().items()))))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.asdict().items())})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.asdict()))
+
+    def asdict(self) -> dict[str, Any]:
+        return dict(self.__dict__["_values"])
+
+
+def _rebuild(cls: type[StageSettings], values: dict[str, Any]) -> StageSettings:
+    return cls(**values)
 
 
 REGISTRY: dict[str, type[StageSettings]] = {}
 
 
-def register(name: str) -> Any:
-    """Class decorator: make a stage's settings known under `name` (its section in a settings file)."""
-
-    def wrap(cls: type[StageSettings]) -> type[StageSettings]:
-        REGISTRY[name] = cls
-        return cls
-
-    return wrap
+def settings_class(name: str) -> type[StageSettings]:
+    """The settings class of a stage (a plain one for a stage whose module declares none)."""
+    if name not in REGISTRY:
+        _load_stage_modules()
+    if name not in REGISTRY and name in declared():
+        type(f"{name.title()}Settings", (StageSettings,), {}, stage=name)
+    return REGISTRY[name]
 
 
 _overrides: dict[str, dict[str, Any]] = {}
@@ -73,27 +139,19 @@ _overrides: dict[str, dict[str, Any]] = {}
 
 def settings_for(name: str) -> Any:
     """The active settings of a stage: its defaults with the loaded file's overrides."""
-    if name not in REGISTRY:
-        _load_stage_modules()
-    return REGISTRY[name](**_overrides.get(name, {}))
+    return settings_class(name)(**_overrides.get(name, {}))
 
 
 def parse_overrides(data: Mapping[str, Any], source: str = "settings") -> dict[str, dict[str, Any]]:
     """Check a settings mapping ({stage: {field: value}}) against the declared settings."""
-    _load_stage_modules()
     out: dict[str, dict[str, Any]] = {}
     for stage, values in data.items():
-        cls = REGISTRY.get(stage)
-        if cls is None or not isinstance(values, Mapping):
+        if stage not in declared() or not isinstance(values, Mapping):
             raise SettingsError(
-                f"unknown settings section [{stage}] (known: {', '.join(sorted(REGISTRY))})", file=source
+                f"unknown settings section [{stage}] (known: {', '.join(sorted(declared()))})", file=source
             )
-        names = {f.name for f in fields(cls)}
-        unknown = set(values) - names
-        if unknown:
-            raise SettingsError(f"[{stage}] has no setting {', '.join(sorted(unknown))}", file=source)
         try:
-            cls(**values)
+            settings_class(stage)(**values)
         except SettingsError as e:
             raise SettingsError(e.message, file=source) from None
         out[stage] = dict(values)
@@ -127,25 +185,21 @@ def active_overrides() -> dict[str, dict[str, Any]]:
 
 def describe(name: str) -> dict[str, Any]:
     """A stage's active settings as a plain mapping (for fingerprints); {} for a stage without settings."""
-    if name not in REGISTRY:
-        _load_stage_modules()
-    return dataclasses.asdict(settings_for(name)) if name in REGISTRY else {}
+    return settings_for(name).asdict() if name in declared() else {}
 
 
 def settings_markdown(active: bool = False) -> str:
     """Every setting with its default (or active value), unit and meaning: the README's settings table."""
-    _load_stage_modules()
     head = "value" if active else "default"
     lines = [f"| stage | setting | {head} | measured in | what it decides |", "|---|---|---|---|---|"]
-    for stage, cls in sorted(REGISTRY.items()):
-        current = settings_for(stage) if active else None
-        for f in fields(cls):
-            value = getattr(current, f.name) if current is not None else f.default
-            lines.append(f"| `{stage}` | `{f.name}` | {value} | {f.metadata['unit']} | {f.metadata['doc']} |")
+    for stage, decl in sorted(declared().items()):
+        current = settings_for(stage).asdict() if active else {}
+        for d in decl.values():
+            lines.append(f"| `{stage}` | `{d.name}` | {current.get(d.name, d.default)} | {d.unit} | {d.doc} |")
     return "\n".join(lines) + "\n"
 
 
-SETTINGS_START = "<!-- settings:start (generated by `make docs` from the settings classes; do not edit) -->"
+SETTINGS_START = "<!-- settings:start (generated by `make docs` from pipeline/data/settings.toml; do not edit) -->"
 SETTINGS_END = "<!-- settings:end -->"
 
 

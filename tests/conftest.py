@@ -16,7 +16,6 @@ quick suite; `make test` runs everything.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
 import functools
 import hashlib
@@ -35,6 +34,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from pipeline.settings import Declared
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
@@ -278,9 +279,9 @@ def isolate_fingerprints(monkeypatch: pytest.MonkeyPatch, code_unchanged: bool =
     return own
 
 
-def other_value(f: dataclasses.Field) -> float:
+def other_value(f: Declared) -> float:
     """A value of a setting other than its default, inside its declared range."""
-    d, lo, hi = f.default, f.metadata.get("lo", 0.0), f.metadata.get("hi")
+    d, lo, hi = f.default, f.lo, f.hi
     step = 1 if isinstance(d, int) else max(abs(d) * 0.5, 0.01)
     for v in (d + step, d - step):
         if v >= lo and (hi is None or v <= hi):

@@ -1,7 +1,6 @@
 """The command line: `pipeline.cli.main` called in this process, and a few runs of the real entry point
 (`python -m pipeline`, marked corpus) for what only a subprocess shows: the exit status and stderr."""
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -97,20 +96,19 @@ def test_a_bad_registry_is_one_error_line(tmp_path):
     assert not (tmp_path / "out" / "documents").exists()
 
 
-def a_setting() -> tuple[str, dataclasses.Field, float]:
+def a_setting() -> tuple[str, settings.Declared, float]:
     """A setting of the last stage that has settings (the fewest stages downstream), and another value for it."""
-    settings.parse_overrides({})  # imports the modules that declare settings
     order = [s.name for s in ALL]
-    name = max((n for n in settings.REGISTRY if n in order), key=order.index)
-    field = dataclasses.fields(settings.REGISTRY[name])[0]
+    name = max((n for n in settings.declared() if n in order), key=order.index)
+    field = next(iter(settings.declared()[name].values()))
     return name, field, other_value(field)
 
 
 def test_settings_lists_every_threshold_and_the_active_values(tmp_path):
     res = cli("settings")
     assert res.returncode == 0
-    for stage, cls in settings.REGISTRY.items():
-        for f in dataclasses.fields(cls):
+    for stage, declared in settings.declared().items():
+        for f in declared.values():
             assert f"| `{stage}` | `{f.name}` | {f.default} |" in res.stdout
     name, field, value = a_setting()
     toml = tmp_path / "corpus.toml"

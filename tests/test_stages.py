@@ -1,7 +1,6 @@
 """The stage contract (pipeline/run/stages.py): who writes each dataset, what each stage reads, and what
 its fingerprint covers, so that a rerun redoes exactly the stages a change concerns."""
 
-import dataclasses
 import filecmp
 import shutil
 from pathlib import Path
@@ -85,27 +84,12 @@ def test_a_schema_changes_the_stage_writing_it_and_downstream(tmp_path, monkeypa
     assert changed(before, fingerprints()) == downstream("structure")
 
 
-def registered_settings(request) -> dict:
-    """Every stage's settings class; a throwaway one for the tables stage while none is registered."""
-    settings.parse_overrides({})  # imports the modules that declare settings
-    if not settings.REGISTRY:
-
-        @dataclasses.dataclass(frozen=True)
-        class ThrowawaySettings(settings.StageSettings):
-            row_gap: float = settings.setting(0.5, "body", "a gap no stage reads", lo=0.0, hi=1.0)
-
-        request.addfinalizer(lambda: settings.REGISTRY.pop("tables", None))
-        settings.register("tables")(ThrowawaySettings)
-    return dict(settings.REGISTRY)
-
-
-def test_a_setting_changes_the_stage_it_belongs_to_and_downstream(request, monkeypatch):
-    registered = registered_settings(request)
+def test_a_setting_changes_the_stage_it_belongs_to_and_downstream(monkeypatch):
     isolate_fingerprints(monkeypatch, code_unchanged=True)
     before = fingerprints()
-    for name, cls in registered.items():
+    for name, declared in settings.declared().items():
         assert name in STAGES, f"settings [{name}] belong to no stage: no fingerprint covers them"
-        f = dataclasses.fields(cls)[0]
+        f = next(iter(declared.values()))
         value = other_value(f)
         settings.use({name: {f.name: value}})
         try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import tomllib
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -52,86 +53,11 @@ def _settings(settings: MatchSettings | None) -> MatchSettings:
     return found
 
 
-LEVEL_PREFIX = re.compile(r"^(?:全省|全市|全区|全县|全州|全盟|全旗|本市|本区|本县|省级|市级|区级|县级|州级|本级|地方)")
-TOKEN_SYNONYMS = [
-    (re.compile(r"国内生产总值|地区生产总值|生产总值"), "GDP"),
-    (re.compile(r"能源消耗"), "能耗"),
-    (re.compile(r"研究与试验发展|研究与开发|R&D|研发"), "研发"),
-    (re.compile(r"每万人口"), "每万人"),
-    (re.compile(r"每千人口"), "每千人"),
-    (re.compile(r"每百人口"), "每百人"),
-    (re.compile(r"拥有"), ""),
-    (re.compile(r"常住居民"), "居民"),
-    (re.compile(r"比例|比率|占比"), "比重"),
-    (re.compile(r"降幅|下降"), "降低"),
-    (re.compile(r"增速|增幅"), "增长"),
-    (re.compile(r"年均|比上年|同比"), ""),
-    (re.compile(r"总额"), "额"),
-]
-TRAILING_TO = re.compile(r"(?:降低|提高|提升|增加|控制|达)(?:到|至|在)$")
-# words two names must share (or both lack) to be matched by similarity
-CONTRASTS = [
-    re.compile(p)
-    for p in (
-        r"城镇|城市",
-        r"农村|乡村",
-        r"城乡",
-        r"调查",
-        r"登记",
-        r"户籍",
-        r"常住",
-        r"人均|每万|每千|每百|每十万",
-        r"增长|降低|提高|提升|增加|减少|变化|减排",
-        r"比重|占",
-        r"收入",
-        r"可支配",
-        r"纯收入",
-        r"支出",
-        r"存款",
-        r"贷款",
-        r"进口|进出口",
-        r"(?<!进)出口",
-        r"第一产业|一产",
-        r"第二产业|二产",
-        r"第三产业|三产|服务业",
-        r"工业",
-        r"制造业",
-        r"规模以上|规上",
-        r"限额以上|限上",
-        r"二氧化碳|碳排放",
-        r"二氧化硫",
-        r"氮氧化物",
-        r"氨氮",
-        r"化学需氧量",
-        r"PM2\.5|细颗粒物",
-        r"PM10|可吸入颗粒物",
-        r"挥发性有机物|VOC",
-        r"能耗|能源",
-        r"用水|水耗",
-        r"用地|耗地",
-        r"高价值",
-        r"核心",
-        r"发明",
-        r"授权",
-        r"高新|高技术",
-        r"招生",
-        r"在校",
-        r"外资|外商",
-        r"新增|新登记",
-        r"总量|总数",
-        r"人数|个数|户数|数量|人次",
-        r"男",
-        r"女",
-        r"床位",
-        r"医师",
-        r"护士",
-        r"养老",
-        r"医疗",
-        r"旅游",
-        r"国内",
-        r"入境|海外",
-    )
-]
+NAME_MATCHING = tomllib.loads(data_file("name_matching.toml").read_text(encoding="utf-8"))
+LEVEL_PREFIX = re.compile(NAME_MATCHING["level_prefix"])
+TOKEN_SYNONYMS = [(re.compile(pattern), repl) for pattern, repl in NAME_MATCHING["synonyms"]]
+TRAILING_TO = re.compile(NAME_MATCHING["trailing_to"])
+CONTRASTS = [re.compile(pattern) for pattern in NAME_MATCHING["contrasts"]]  # words two names must share or both lack
 NUMBERS = re.compile(r"\d+(?:\.\d+)?")
 
 

@@ -12,45 +12,20 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from pipeline.enrich import grammar
 from pipeline.enrich.crosswalk import KeyMatch, match_key
-from pipeline.enrich.grammar import (
-    Parsed,
-    canonical_unit,
-    combine_unit,
-    header_unit,
-    parse_value,
-    to_base,
-    unit_from_name,
-)
-from pipeline.settings import StageSettings, register, setting, settings_for
+from pipeline.enrich.grammar import Parsed
+from pipeline.settings import StageSettings, settings_for
 
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 
 
-@register("values")
-@dataclass(frozen=True)
-class ValuesSettings(StageSettings):
-    """The values stage's thresholds: indicator keys by similarity, growth checks."""
-
-    fuzzy_threshold: float = setting(
-        0.8,
-        "share",
-        "an indicator name takes the key of the closest crosswalk name this similar (rapidfuzz ratio)",
-        hi=1.0,
-    )
-    near_miss: float = setting(
-        0.6, "share", "a closest crosswalk name at least this similar, under fuzzy_threshold, is reported", hi=1.0
-    )
-    min_fuzzy_length: int = setting(4, "chars", "a name shorter than this (normalised) gets a key by exact match only")
-    agree_within: float = setting(
-        0.05, "share", "a growth check agrees when |relative gap| is at most this (one-decimal rates leave a few %)"
-    )
-    plan_years: int = setting(5, "years", "a growth runs from this many years before its target, when printed", lo=1)
+class ValuesSettings(StageSettings, stage="values"):
+    """The values stage's thresholds (declared, with their units and ranges, in pipeline/data/settings.toml)."""
 
 
 SETTINGS = ValuesSettings()  # the defaults; the stage reads the active ones (`settings_for("values")`)
@@ -154,8 +129,8 @@ def growth_type_of(measure: str | None, p: Parsed, column: str = "", unit: str |
 def growth_unit(p: Parsed, column: str, row_unit: str | None) -> str | None:
     """The unit of a growth figure: the cell's, else the header's; a bare yearly figure of a row that is
     not itself a share (`亿元`) is a rate, `%`; for a share row (`%`) or a `[ ]` total the row's unit stays."""
-    unit = p.unit or header_unit(column)
-    if unit or p.kind != "number" or p.is_cumulative or canonical_unit(row_unit) in SHARE_UNITS:
+    unit = p.unit or grammar.header_unit(column)
+    if unit or p.kind != "number" or p.is_cumulative or grammar.canonical_unit(row_unit) in SHARE_UNITS:
         return unit
     return "%"
 
@@ -164,15 +139,15 @@ def _unit(p: Parsed, measure: str | None, column: str, row_unit: str | None) -> 
     """(the value's unit, the unit a growth figure is read in)."""
     if measure in GROWTH_MEASURES:
         g = growth_unit(p, column, row_unit)
-        return (g or canonical_unit(row_unit)), g
-    return combine_unit(p.unit, header_unit(column) or canonical_unit(row_unit)), None
+        return (g or grammar.canonical_unit(row_unit)), g
+    return grammar.combine_unit(p.unit, grammar.header_unit(column) or grammar.canonical_unit(row_unit)), None
 
 
 def _value_row(c: Mapping[str, Any], p: Parsed, key: KeyMatch, attribute: str | None) -> Row:
     measure, year = measure_of(c["column"])
-    unit_raw = c["unit"] or unit_from_name(c["name"])
+    unit_raw = c["unit"] or grammar.unit_from_name(c["name"])
     unit, g_unit = _unit(p, measure, c["column"], unit_raw)
-    base_value, base_unit = to_base(p.value, unit)
+    base_value, base_unit = grammar.to_base(p.value, unit)
     return {
         "table_id": c["table_id"],
         "row_no": c["row_no"],
@@ -217,7 +192,7 @@ def cells_to_values(cells: list[Row], settings: ValuesSettings | None = None) ->
     attributes = {(c["table_id"], c["row_no"]): c["raw_text"] or None for c in cells if c["column_role"] == "attribute"}
     keys = {name: match_key(name, s) for name in dict.fromkeys(c["name"] for c in cells)}
     return [
-        _value_row(c, parse_value(c["raw_text"]), keys[c["name"]], attributes.get((c["table_id"], c["row_no"])))
+        _value_row(c, grammar.parse_value(c["raw_text"]), keys[c["name"]], attributes.get((c["table_id"], c["row_no"])))
         for c in cells
         if c["column_role"] == "value"
     ]
@@ -260,7 +235,7 @@ def _check(vs: list[Row], s: ValuesSettings) -> Row | None:
     if not targets or not growths:
         return None
     target = max(targets, key=lambda v: v["year"])
-    base = _base_of(nums, target, s.plan_years)
+    base = _base_of(nums, target, int(s.plan_years))
     growth = growths[0]
     if base is None or (growth["growth_type"] == "cumulative" and base["unit"] != "%"):
         return None  # a cumulative total of a flow is not a change of the level

@@ -28,7 +28,7 @@ from pipeline.core.geometry import Band, Centered, UnionFind, bbox_of, centre_in
 from pipeline.core.numbering import ordinal_heading, sidebar_label
 from pipeline.core.text import chars_to_text, join_lines
 from pipeline.pdf.model import Char, Fill, PageData, ParsedPdf, Seg
-from pipeline.settings import StageSettings, register, setting, settings_for
+from pipeline.settings import StageSettings, settings_for
 
 log = logging.getLogger(__name__)
 
@@ -49,126 +49,8 @@ PAGE_NUMBER = re.compile(
 NOTE_START = re.compile(r"^\s*(注|说明|备注|资料来源|数据来源)")
 
 
-@register("layout")
-@dataclass(frozen=True)
-class LayoutSettings(StageSettings):
-    """The layout stage's thresholds. Regions are found before lines exist: there `body` is the document's
-    commonest character size (the body size in all but odd documents)."""
-
-    # regions
-    touch: float = setting(0.125, "body", "rulings and shading this close touch: they make one box or grid")
-    region_min_w: float = setting(2.5, "body", "connected rulings narrower than this make no box or grid")
-    region_min_h: float = setting(0.625, "body", "connected rulings lower than this make no box or grid")
-    inner_rule_inset: float = setting(
-        0.1875, "body", "a vertical ruling further than this inside a box's sides parts columns: a grid, not a box"
-    )
-    inner_rule_min: float = setting(0.375, "body", "a vertical ruling shorter than this parts no columns")
-    rule_min_w: float = setting(
-        0.3, "page_w", "a loose horizontal rule at least this wide may bound a three-line table", hi=1.0
-    )
-    rule_align: float = setting(0.5, "body", "rules whose ends lie within this of each other bound one table")
-    edge_slack: float = setting(
-        0.0625, "body", "a character or line this far past a region's edge still counts as inside, above or below it"
-    )
-    columnar_gap: float = setting(
-        1.5, "ratio", "in a three-line table, a gap wider than this x the font size parts two cells of a line"
-    )
-    columnar_pieces: int = setting(3, "count", "a line standing in columns breaks into at least this many pieces")
-    stripe_gap: float = setting(
-        1.5, "ratio", "shaded stripes this close (x a stripe's height) one below the other are rows of one table"
-    )
-    side_box_min_w: float = setting(
-        0.3, "page_w", "two side rules of one height at least this far apart are the sides of a box"
-    )
-    zebra_rows: int = setting(3, "count", "shaded stripes stacked at a regular step that make a zebra-striped table")
-    stripe_height: float = setting(
-        0.3, "share", "the stripes of a zebra-striped table differ in height by at most this share", hi=1.0
-    )
-    text_table_lines: int = setting(
-        3, "count", "lines set in columns, one after the other, that make a table drawn without rulings"
-    )
-    wrapped_width: float = setting(
-        0.6, "share", "a line narrower than this share of its neighbours in such a table is a wrapped cell", hi=1.0
-    )
-    prose_width: float = setting(
-        0.8, "share", "a line of running text spans at least this share of the width of the rules around it", hi=1.0
-    )
-    figure_gap: float = setting(
-        0.4, "ratio", "between two figures, a gap wider than this x the font size parts two columns"
-    )
-    header_only_lines: int = setting(
-        2, "count", "a table region holding at most this many lines is a header whose body may be printed below it"
-    )
-    body_pieces: int = setting(2, "count", "a body line under such a header breaks into at least this many pieces")
-    body_gap: float = setting(2.0, "body", "body lines under such a header follow each other within this gap")
-    columnar_share: float = setting(
-        0.5, "share", "text between rules is a table when this share of its lines stand in columns", hi=1.0
-    )
-    columnar_lines: int = setting(
-        2, "count", "text between rules is a table only when at least this many of its lines stand in columns"
-    )
-    margin_zone: float = setting(
-        0.12, "page_h", "the band at the top and bottom of a page where page numbers and running lines live", hi=0.5
-    )
-    banner_lines: int = setting(
-        3, "count", "a box of at most this many lines opening with 第…章/节/篇 is a heading's banner, not a sidebar"
-    )
-    # lines
-    space_gap: float = setting(
-        0.25, "ratio", "a gap wider than this x the font size between two non-CJK characters prints a space"
-    )
-    line_overlap: float = setting(
-        0.5, "ratio", "a character joins a line it overlaps vertically by this x the smaller font size", hi=1.0
-    )
-    line_lookback: int = setting(
-        3, "count", "a character may join one of this many lines last begun (text set side by side)", lo=1
-    )
-    bold_share: float = setting(0.6, "share", "a line or cell is bold when this share of its characters are", hi=1.0)
-    # furniture
-    furniture_depth: int = setting(
-        2, "count", "this many lines at the top and at the bottom of a page may be page numbers or running lines"
-    )
-    furniture_pages: int = setting(2, "count", "a running header or footer recurs on at least this many pages")
-    furniture_chars: int = setting(2, "chars", "a running header or footer has at least this many characters")
-    furniture_drift: float = setting(
-        0.25, "body", "a running header or footer recurs at heights within this of each other"
-    )
-    # body measures and text column
-    pitch_max: float = setting(
-        4.0, "body", "a step between the tops of two body lines of this or more is no line pitch"
-    )
-    pitch_fallback: float = setting(1.75, "body", "the line pitch when no two body lines follow each other")
-    column_lines: int = setting(4, "count", "a page with fewer body lines than this takes the document's text column")
-    column_shared: int = setting(2, "count", "a left edge shared by this many lines is the text column's edge")
-    column_right: float = setting(
-        0.9, "share", "the text column's right edge: this quantile of the lines' right ends", hi=1.0
-    )
-    column_hang: float = setting(
-        0.125, "body", "lines starting up to this left of the column's edge (hanging punctuation) move the edge"
-    )
-    fallback_margin: float = setting(
-        0.121, "page_w", "the side margins of a document without body lines (72 pt on A4)", hi=0.5
-    )
-    # captions
-    caption_gap: float = setting(2.6, "pitch", "a table's title or note lies within this of the table")
-    note_line_gap: float = setting(0.8, "pitch", "a note's lines follow each other closer than this")
-    box_title_gap: float = setting(1.2, "pitch", "a title printed above a box lies within this of the box")
-    centre_tol: float = setting(
-        0.08, "share", "a title is centred when its centre is within this share of the column's (box's) width", hi=1.0
-    )
-    box_title_max_w: float = setting(
-        0.8, "share", "a centred title above a box is narrower than this share of the box", hi=1.0
-    )
-    caption_indent: float = setting(
-        1.0, "ratio", "a centred table title starts more than this x its size right of the column's edge"
-    )
-    caption_max_chars: int = setting(80, "chars", "a table's title is at most this long")
-    caption_line_gap: float = setting(
-        0.8, "ratio", "lines of one table title follow each other closer than this x their size"
-    )
-    caption_align: float = setting(
-        0.1, "share", "lines of one table title have centres within this share of the column's width", hi=1.0
-    )
+class LayoutSettings(StageSettings, stage="layout"):
+    """The layout stage's thresholds (declared, with their units and ranges, in pipeline/data/settings.toml)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,7 +360,8 @@ def chars_to_lines(chars: Iterable[Char], cfg: LayoutSettings, page: int = 0) ->
         return overlap >= share * (b.size if b.size < c.size else (c.size or b.size))
 
     kept = [c for c in chars if c.upright or not c.text.isspace()]
-    lines = [make_line(sorted(g, key=lambda c: c.x0), page, cfg) for g in group_lines(kept, joins, cfg.line_lookback)]
+    groups = group_lines(kept, joins, int(cfg.line_lookback))
+    lines = [make_line(sorted(g, key=lambda c: c.x0), page, cfg) for g in groups]
     lines = [ln for ln in lines if ln.text]
     lines.sort(key=lambda ln: (round(ln.top, 1), ln.x0))
     return lines
@@ -546,7 +429,7 @@ def margin_lines(pg: PageLayout, cfg: LayoutSettings) -> list[Line]:
     """The first and last few lines of a page, when they lie in its top or bottom margin zone."""
     zone_top, zone_bottom = cfg.margin_zone * pg.height, (1 - cfg.margin_zone) * pg.height
     lines = sorted(pg.lines, key=lambda ln: ln.top)
-    depth = cfg.furniture_depth
+    depth = int(cfg.furniture_depth)
     out = [ln for ln in lines[:depth] if ln.bottom <= zone_top]
     out += [ln for ln in lines[::-1][:depth] if ln.top >= zone_bottom and ln not in out]
     return out

@@ -26,62 +26,13 @@ from pipeline.errors import BadInputError, EncryptedPdfError, NotAPdfError, NoTe
 from pipeline.pdf.chars import clean_font_name, dedupe_doubled, font_is_bold, unify_ideographs
 from pipeline.pdf.model import Char, Fill, Link, PageData, ParsedPdf, Seg
 from pipeline.pdf.visibility import painted, visible_layout
-from pipeline.settings import StageSettings, register, setting, settings_for
+from pipeline.settings import StageSettings, settings_for
 
 log = logging.getLogger(__name__)
 
 
-@register("ingest")
-@dataclass(frozen=True)
-class IngestSettings(StageSettings):
-    """The ingest stage's thresholds. Ingest runs before the body size is known: sizes of drawings are relative
-    to the page they are drawn on, offsets between characters to the characters' own size; a few are in
-    points, where they are the precision of the drawing itself."""
-
-    ruling_max: float = setting(
-        0.0042,
-        "page_w",
-        "a rectangle or line at most this thick (2.5 pt on A4) is a ruling, not a box or shading",
-        hi=0.1,
-    )
-    mark_min: float = setting(
-        1.0,
-        "pt",
-        "a line or thin rectangle shorter than this both ways is a dot, not a ruling (drawing precision)",
-    )
-    background_share: float = setting(
-        0.9, "share", "a filled shape covering at least this share of the page is its background, not shading", hi=1.0
-    )
-    frame_min_w: float = setting(
-        0.0336, "page_w", "a curve narrower than this (20 pt on A4) is an ornament, not a frame or shading", hi=1.0
-    )
-    frame_min_h: float = setting(
-        0.0119, "page_h", "a curve lower than this (10 pt on A4) is an ornament, not a frame or shading", hi=1.0
-    )
-    closed_gap: float = setting(
-        3.0, "pt", "a stroked curve whose end comes back within this of its start is closed: a frame (precision)"
-    )
-    white_level: float = setting(
-        0.98,
-        "share",
-        "a colour whose grey or RGB components are all at least this (CMYK inks all at most 1 - this) is white",
-        hi=1.0,
-    )
-    double_dx: float = setting(
-        0.25, "ratio", "a copy of a character shifted less than this x its size sideways is fake bold", hi=1.0
-    )
-    double_dy: float = setting(
-        0.1, "ratio", "a copy of a character shifted less than this x its size up or down is fake bold", hi=1.0
-    )
-    double_size: float = setting(
-        0.1, "pt", "the two copies of a fake-bold character have sizes within this (rounding of sizes)"
-    )
-    clip_slack: float = setting(
-        0.5,
-        "pt",
-        "a character whose centre lies outside the clip it is shown under by more than this is not drawn (precision)",
-    )
-    min_text_chars: int = setting(20, "count", "a file with fewer characters has no text layer (scanned)")
+class IngestSettings(StageSettings, stage="ingest"):
+    """The ingest stage's thresholds (declared, with their units and ranges, in pipeline/data/settings.toml)."""
 
 
 def file_sha256(path: str | Path) -> str:

@@ -39,7 +39,7 @@ from pipeline.core.text import AGENCY, chars_to_text, nfkc
 from pipeline.core.text import join_lines as join_lines  # re-exported for the same reason
 from pipeline.errors import NotAPlanError
 from pipeline.layout.layout import Layout, Line, Measures, PageLayout, Region, Style, char_style, column_of, lines_text
-from pipeline.settings import StageSettings, register, setting, settings_for
+from pipeline.settings import StageSettings, settings_for
 
 log = logging.getLogger(__name__)
 
@@ -56,74 +56,8 @@ FLOW_ROLES = ("body", "heading", "table_title", "table_note", "box_title")  # li
 INTERRUPTIONS = ("table_title", "table_note", "box_title")  # lines that part a paragraph without ending it
 
 
-@register("structure")
-@dataclass(frozen=True)
-class StructureSettings(StageSettings):
-    """The structure stage's thresholds."""
-
-    # contents
-    toc_gap: float = setting(
-        2.0, "ratio", "a contents line's page number stands after a gap wider than this x the line's size"
-    )
-    toc_title_lines: int = setting(3, "count", "a contents page's title (目录) is among its first this many lines")
-    toc_entries_titled: int = setting(2, "count", "a page titled 目录 is contents with this many entries")
-    toc_entries: int = setting(
-        3, "count", "an untitled page is contents with at least this many entries (and toc_share)"
-    )
-    toc_share: float = setting(
-        0.4, "share", "an untitled page is contents when entries make this share of its lines (and toc_entries)", hi=1.0
-    )
-    # headings
-    heading_emphasis: float = setting(
-        0.8, "share", "a heading has this share of its characters in another face, weight or size", hi=1.0
-    )
-    heading_size_drop: float = setting(0.09375, "body", "a set-apart heading is at most this much smaller than body")
-    heading_centre: float = setting(
-        0.06, "share", "a centred heading's centre lies within this share of the column's width of its middle", hi=1.0
-    )
-    heading_indent: float = setting(
-        1.5, "ratio", "a centred heading stands more than this x its size inside both edges of the column"
-    )
-    heading_more_lines: int = setting(2, "count", "a heading's title carries on over at most this many more lines")
-    heading_line_gap: float = setting(
-        1.0, "ratio", "the lines of one heading follow each other closer than this x the first line's size"
-    )
-    # page kinds
-    front_line_share: float = setting(
-        0.6, "share", "before the first chapter, a line of body text spans this share of the column", hi=1.0
-    )
-    front_lines: int = setting(
-        3, "count", "a page before the first chapter with this many body-text lines is front matter, not a cover"
-    )
-    # paragraphs
-    short_line: float = setting(
-        1.5, "ratio", "a line ending further than this x its size before the column's right edge is short"
-    )
-    indent: float = setting(1.2, "ratio", "a first-line indent is at least this x the line's size")
-    size_change: float = setting(0.09375, "body", "a change of font size by more than this starts a paragraph")
-    para_gap: float = setting(1.1, "pitch", "a gap between lines wider than this starts a paragraph")
-    lead_min_chars: int = setting(4, "chars", "a paragraph shorter than this has no run-in lead")
-    # sidebars
-    box_title_centre: float = setting(
-        0.08, "share", "a box's first line is centred when its centre is within this share of the box's width", hi=1.0
-    )
-    box_title_max_w: float = setting(
-        0.85, "share", "a centred title inside a box is narrower than this share of the box", hi=1.0
-    )
-    box_title_more_lines: int = setting(2, "count", "a box's title carries on over at most this many more lines")
-    box_title_line_gap: float = setting(
-        0.8, "ratio", "the lines of one box title follow each other closer than this x their size"
-    )
-    item_heading_chars: int = setting(
-        30, "chars", "a sidebar item's heading (a short line alone, or the words before ：) is at most this long"
-    )
-    # documents
-    title_size_drop: float = setting(
-        0.03125, "body", "the cover's title lines are within this of the largest size on the cover"
-    )
-    title_min: float = setting(
-        0.25, "body", "a title printed at the top of the first page is at least this much larger than body"
-    )
+class StructureSettings(StageSettings, stage="structure"):
+    """The structure stage's thresholds (declared, with their units and ranges, in pipeline/data/settings.toml)."""
 
 
 # ---------------------------------------------------------------- helpers
@@ -188,7 +122,7 @@ def find_toc_pages(layout: Layout, cfg: StructureSettings) -> set[int]:
         lines = pg.body_lines()
         if not lines:
             continue
-        titled = any(re.sub(r"\s+", "", ln.text) in TOC_TITLES for ln in lines[: cfg.toc_title_lines])
+        titled = any(re.sub(r"\s+", "", ln.text) in TOC_TITLES for ln in lines[: int(cfg.toc_title_lines)])
         entries = sum(is_toc_entry(ln, cfg) for ln in lines)
         if (titled and (entries >= cfg.toc_entries_titled or listed_contents(lines, cfg))) or (
             entries >= cfg.toc_entries and entries >= cfg.toc_share * len(lines)
@@ -392,7 +326,7 @@ def heading_block(pg: PageLayout, first: Line, layout: Layout, cfg: StructureSet
     lines = sorted(pg.body_lines(), key=lambda ln: ln.top)
     i = lines.index(first)
     block = [first]
-    for ln in lines[i + 1 : i + 1 + cfg.heading_more_lines]:
+    for ln in lines[i + 1 : i + 1 + int(cfg.heading_more_lines)]:
         gap = ln.top - block[-1].bottom
         if (
             ln.style == first.style
@@ -594,7 +528,7 @@ def box_title_lines(lines: list[Line], width: float, cfg: StructureSettings) -> 
     """A box's first line and the lines that carry on its title (same style, centred alike, close below)."""
     first = lines[0]
     used = [first]
-    for ln in lines[1 : 1 + cfg.box_title_more_lines]:
+    for ln in lines[1 : 1 + int(cfg.box_title_more_lines)]:
         if (
             ln.style == first.style
             and abs(ln.cx - first.cx) < cfg.box_title_centre * width

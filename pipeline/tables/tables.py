@@ -30,7 +30,7 @@ from pipeline.core.text import chars_to_text, join_lines
 from pipeline.enrich.grammar import type_cell
 from pipeline.layout.layout import Layout, LayoutSettings, Measures, Region, is_bold, lines_text
 from pipeline.pdf.model import Char, Seg
-from pipeline.settings import StageSettings, register, setting, settings_for
+from pipeline.settings import StageSettings, settings_for
 
 log = logging.getLogger(__name__)
 
@@ -61,59 +61,8 @@ ROLE_PATTERNS = {
 OUTPUT_ROLES = ("value", "attribute", "remark")  # columns whose cells are output, one per row
 
 
-@register("tables")
-@dataclass(frozen=True)
-class TablesSettings(StageSettings):
-    """The tables stage's thresholds."""
-
-    rule_tol: float = setting(0.125, "body", "a ruling this close to a boundary lies on it")
-    boundary_tol: float = setting(
-        0.15625, "body", "rulings and cell edges closer than this are one column or row boundary"
-    )
-    row_rule_tol: float = setting(0.1875, "body", "rulings across the name column closer than this part one row")
-    edge_slack: float = setting(0.0625, "body", "a fragment's centre this far past a cell's edge still lies in it")
-    col_slack: float = setting(0.125, "body", "a fragment or header cell may overhang its column by this much")
-    band_gap: float = setting(0.125, "body", "in a three-line table, text spans closer than this make one column")
-    cell_gap_ruled: float = setting(
-        2.0, "ratio", "in a ruled table, a gap wider than this x the font size parts two cells of a line"
-    )
-    cell_gap_open: float = setting(
-        0.9, "ratio", "in a three-line table, a gap wider than this x the font size parts two cells of a line"
-    )
-    frag_overlap: float = setting(
-        0.4, "ratio", "a fragment reaching this x its size above the foot of a line's fragments is on that line"
-    )
-    gutter_share: float = setting(
-        0.15,
-        "share",
-        "in a table without verticals, a gutter between columns is crossed by at most this share of lines",
-        hi=1.0,
-    )
-    header_rule_cover: float = setting(
-        0.3, "share", "a ruling under the header spans at least this share of the table's width", hi=1.0
-    )
-    row_rule_cover: float = setting(
-        0.25, "share", "a ruling parting rows crosses at least this share of the name column", hi=1.0
-    )
-    row_values: int = setting(2, "count", "in a three-line table, a line with values in this many columns starts a row")
-    slot_overlap: float = setting(
-        0.25, "share", "a fragment lies in a column it overlaps by this share of the narrower of the two", hi=1.0
-    )
-    open_edge: float = setting(
-        0.5, "share", "a cell edge ruled along less than this share is open: the cells on both sides join", hi=1.0
-    )
-    stitch_align: float = setting(
-        0.375, "body", "a table carries on over a page break when its columns' edges agree within this"
-    )
-    wrap_gap: float = setting(
-        0.8, "ratio", "in a ruled column, text this close (x its size) below text in the slot above continues it"
-    )
-    full_rule_cover: float = setting(
-        0.9, "share", "a ruling (or shaded band) across this share of the table's width can end its header", hi=1.0
-    )
-    header_band_max: float = setting(
-        0.5, "share", "a shaded band at the table's top taller than this share of the table is no header", hi=1.0
-    )
+class TablesSettings(StageSettings, stage="tables"):
+    """The tables stage's thresholds (declared, with their units and ranges, in pipeline/data/settings.toml)."""
 
 
 @dataclass(frozen=True, slots=True)
