@@ -15,6 +15,8 @@ READY  := $(VENV)/.installed
 RAW    ?= raw
 OUT    ?= extracted
 JOBS   ?= 1
+# a Dask scheduler to run the plans on: tcp://host:8786, a scheduler file, or local:N (see README, Clusters)
+SCHEDULER ?=
 PDFS   := $(wildcard $(RAW)/*.pdf)
 REGISTRY := $(wildcard $(RAW)/plans.csv)
 # the code and schemas each dataset is produced by (pipeline/stages.py tells them apart per stage;
@@ -26,22 +28,27 @@ STAMP  := $(OUT)/.stamps/extract
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make extract   set up and extract every raw/*.pdf into $(OUT)/ (JOBS=N for N workers)"
+	@echo "make extract   set up and extract every raw/*.pdf into $(OUT)/ (JOBS=N for N workers, SCHEDULER=local:N or tcp://host:8786 for Dask)"
 	@echo "make test      run the tests"
 	@echo "make test-quick   the quick suite (pytest -m 'not corpus')"
 	@echo "make lint      ruff check, ruff format --check, mypy --strict"
 	@echo "make corpus    regenerate the layout corpus (tests/corpus/variants)"
 	@echo "make docs      regenerate the README data dictionary from schemas/"
 	@echo "make bench     time and memory per stage on the bundled plan (1 and 2 workers)"
+	@echo "make bench-corpus   40 corpus plans on a Dask LocalCluster of 1 and 2 workers, against --jobs 1 and 2"
+	@echo "make fuzz     run N (200) mutated plan PDFs through the CLI (SEED=...); reproducers to tests/data/fuzz/"
 	@echo "make compare-tables   indicator tables: this pipeline vs pdfplumber vs camelot"
 	@echo "make clean     remove $(OUT)/ output (keeps .venv)"
+	@echo "make report    the HTML report of every extracted plan: $(OUT)/_report/index.html"
+	@echo "make notebooks re-run notebooks/*.ipynb and keep their outputs"
+	@echo "make screenshots  the README's screenshots of the report (headless Chromium)"
 
 setup: $(READY)
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,cluster]'
 	@touch $@
 
 extract: $(STAMP)
@@ -50,7 +57,7 @@ extract: $(STAMP)
 # looks at each plan's manifest and redoes only the plans and stages concerned (a plan whose
 # PDF bytes did not change is not parsed again). A failed plan leaves the stamp out of date.
 $(STAMP): $(PDFS) $(REGISTRY) $(CODE) | $(READY)
-	$(BIN)/python -m pipeline extract $(PDFS) --out $(OUT) --jobs $(JOBS) --prune
+	$(BIN)/python -m pipeline extract $(PDFS) --out $(OUT) --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) --prune
 	@mkdir -p $(@D) && touch $@
 
 test: $(READY)
@@ -78,7 +85,7 @@ docs: $(READY)
 
 # each stage's time and memory, against a bare pdfplumber pass; the figures go into the README
 bench: $(READY)
-	$(BIN)/python -m pipeline.tools.bench raw/jindong-2021.pdf --repeat 5 --readme README.md
+	$(BIN)/python -m pipeline.tools.bench raw/jindong-2021.pdf --repeat 3 --corpus tests/corpus/variants --readme README.md
 
 # this pipeline vs pdfplumber extract_tables() vs camelot lattice on the bundled plan
 compare-tables: $(READY)
@@ -87,3 +94,33 @@ compare-tables: $(READY)
 
 clean:
 	rm -rf $(OUT)/*/ $(OUT)/.stamps $(OUT)/.staging $(OUT)/.trash $(OUT)/.manifests $(OUT)/.cache
+
+# the QA report of every extracted plan, pages drawn from the PDFs in $(RAW)/ (opens from disk, no server);
+# extracts first, and reports the plans that failed too
+.PHONY: report notebooks screenshots
+report: $(READY)
+	-@$(MAKE) --no-print-directory extract
+	$(BIN)/python -m pipeline report --out $(OUT) --pdfs $(RAW)
+
+# the notebooks run again on the fixture plans (the bundled plan and its revision), their outputs kept in place
+notebooks: $(READY)
+	UPDATE_NOTEBOOKS=1 $(BIN)/python -m pytest -q tests/test_notebook.py -k fresh_run
+
+# the README's pictures of the report, taken by the browser test in headless Chromium (Debian's package)
+screenshots: $(READY)
+	command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_report.py -k chromium
+
+# mutated small plans (byte flips, truncations, xref and object damage, content edits, small decompression
+# bombs) run in batches through the command line; every non-clean outcome is kept under tests/data/fuzz/
+.PHONY: fuzz
+N    ?= 200
+SEED ?=
+fuzz: $(READY)
+	$(BIN)/python tests/tools/fuzz.py -n $(N) $(if $(SEED),--seed $(SEED))
+
+# plans per minute on a Dask LocalCluster of 1 and then 2 workers, the speed-up, and the scheduler's overhead per
+# plan against --jobs 1 and 2 (40 corpus variants, each run in a fresh process and a fresh output folder)
+.PHONY: bench-corpus
+bench-corpus: $(READY)
+	$(BIN)/python -m pipeline.tools.bench_corpus --plans 40 --variants tests/corpus/variants

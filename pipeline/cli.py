@@ -14,6 +14,7 @@ from pipeline.errors import PipelineError
 
 if TYPE_CHECKING:
     from pipeline.run.extract import Result
+    from pipeline.run.workers import Limits
     from pipeline.storage.registry import PlanJob
 
 log = logging.getLogger("pipeline")
@@ -38,6 +39,12 @@ reported on one line and leaves that plan's previous output as it was), 2 on a u
 """
 
 
+def add_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", type=Path, default=Path("extracted"), metavar="DIR", help="output folder (default: extracted)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m pipeline",
@@ -56,9 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ex.add_argument("pdfs", nargs="+", metavar="PDF", type=Path, help="plan PDF files (Word or WPS exports)")
-    ex.add_argument(
-        "--out", type=Path, default=Path("extracted"), metavar="DIR", help="output folder (default: extracted)"
-    )
+    add_out(ex)
     ex.add_argument(
         "--registry",
         type=Path,
@@ -72,8 +77,41 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         metavar="N",
-        help="worker processes parsing pages, across plans and within one (default: 1); "
-        "the output is the same for any N",
+        help="plans extracted at once, each in a worker process of its own (default: 1); a lone plan's "
+        "pages are parsed over N processes; the output is the same for any N",
+    )
+    ex.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="wall-time limit per plan (default: 120 s + 5 s a page); a plan over it fails alone",
+    )
+    ex.add_argument(
+        "--max-memory",
+        metavar="SIZE",
+        help="address-space limit per worker process, e.g. 4G (default: half the machine's memory, "
+        "split between the workers, at least 4G); a plan over it fails alone",
+    )
+    ex.add_argument(
+        "--ocr",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="read pages through OCR: auto (default) those without a usable text layer (scans, garbled fonts), "
+        "always every page, never none (a PDF without a text layer then fails)",
+    )
+    ex.add_argument(
+        "--engine",
+        choices=("pdfplumber", "pdfium"),
+        default=None,
+        help="the engine reading the PDFs' pages: pdfplumber (default) or pdfium (faster); a file one engine "
+        "cannot open is tried with the other, then repaired (see README, Engines)",
+    )
+    ex.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the plans as tasks on a Dask cluster: tcp://host:8786 (a running scheduler), a scheduler file "
+        "(.json), or local:N (a LocalCluster of N worker processes here); the output folder and the PDFs must be "
+        "on a filesystem every worker sees (see README, Clusters)",
     )
     ex.add_argument("--force", action="store_true", help="redo every plan, even those that are up to date")
     ex.add_argument(
@@ -97,13 +135,28 @@ def build_parser() -> argparse.ArgumentParser:
         "(pipeline/data/indicator_crosswalk.csv) does not key, most frequent first, with the nearest key.",
     )
     ky.add_argument("--unmatched", action="store_true", help="list the names without a key (the default)")
-    ky.add_argument(
-        "--out", type=Path, default=Path("extracted"), metavar="DIR", help="output folder (default: extracted)"
-    )
+    add_out(ky)
     st = sub.add_parser("settings", help="print every stage's settings (thresholds) with defaults, units and meaning")
     st.add_argument("file", type=Path, nargs="?", help="a settings file: print the values it makes active")
     rd = sub.add_parser("readme-docs", help="rewrite the data dictionary inside a README from schemas/")
     rd.add_argument("readme", type=Path, nargs="?", default=Path("README.md"))
+    rp = sub.add_parser(
+        "report",
+        help="write a static HTML report of the extracted plans (pages with every row outlined, tables, checks)",
+        description="Write <out>/_report/: a corpus index, and per plan an overview, a page view (each page's "
+        "image with the rows of every dataset outlined) and table views. It opens from disk, no server needed.",
+    )
+    rp.add_argument("plans", nargs="*", metavar="PLAN_ID", help="plans to report (default: every extracted plan)")
+    add_out(rp)
+    rp.add_argument(
+        "--pdfs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder holding the plans' PDFs, for the page images (repeatable; default: raw/)",
+    )
+    rp.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     return p
 
 
@@ -114,7 +167,7 @@ def setup_logging(verbose: bool, quiet: bool) -> None:
 
 
 def default_registry(pdfs: list[Path]) -> Path | None:
-    folders = {p.resolve().parent for p in pdfs}
+    folders = {p.absolute().parent for p in pdfs}
     if len(folders) == 1:
         cand = folders.pop() / "plans.csv"
         return cand if cand.exists() else None
@@ -161,7 +214,7 @@ class Progress:
     def on_result(self, job: PlanJob, res: Result) -> None:
         self.close_bars()
         if res.error is not None:
-            print(f"error: {res.error}", file=sys.stderr)
+            print(f"error: {one_line(str(res.error))}", file=sys.stderr)
         elif res.status == "up to date":
             log.info("%s: up to date", job.plan_id)
         else:
@@ -190,29 +243,76 @@ def summarise(results: list[Result]) -> int:
     return 1 if failed else 0
 
 
+def one_line(text: str) -> str:
+    """An error message on one line, whatever it quotes."""
+    return " ".join(text.split())
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    from pipeline.run import workers
+
+    try:
+        memory = workers.parse_size(args.max_memory) if args.max_memory else workers.default_max_memory(args.jobs)
+    except ValueError:
+        raise PipelineError(f"--max-memory {args.max_memory!r}", expected="a size such as 4G or 1500M") from None
+    return workers.Limits(timeout=args.timeout, max_memory=memory)
+
+
 def run_extract(args: argparse.Namespace) -> int:
+    """Extract the plans; any failure, even a bug, ends as one line on stderr and exit status 1."""
+    try:
+        return _run_extract(args)
+    except PipelineError as e:
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug outside any plan: still one line, the traceback in the log at debug level
+        log.debug("internal error", exc_info=True)
+        print(f"error: internal error, please report: {one_line(repr(e))}", file=sys.stderr)
+        return 1
+
+
+def _run_extract(args: argparse.Namespace) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     from pipeline import settings
+    from pipeline.pdf import ingest, ocr
     from pipeline.run.extract import extract_plans, prune
     from pipeline.storage.registry import load, plan_jobs
 
-    try:
-        if args.settings is not None:
-            settings.load_file(args.settings)
-        reg_path = args.registry or default_registry(args.pdfs)
-        jobs = plan_jobs(args.pdfs, load(reg_path), str(reg_path or "plans.csv"))
-    except PipelineError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    if args.settings is not None:
+        settings.load_file(args.settings)
+    ocr.set_mode(args.ocr)
+    ingest.use_engine(args.engine)
+    reg_path = args.registry or default_registry(args.pdfs)
+    jobs = plan_jobs(args.pdfs, load(reg_path), str(reg_path or "plans.csv"))
+    limits = limits_from(args)
+    extract: Callable[..., list[Result]] = extract_plans
+    if args.scheduler:  # the same run, as tasks of a Dask cluster
+        from dataclasses import replace
+
+        from pipeline.run.cluster import on_cluster
+
+        extract = on_cluster(args.scheduler)
+        if args.max_memory is None:  # each worker's own memory limit sets the default
+            limits = replace(limits, max_memory=None)
     progress = Progress(show=not args.quiet)
     with logging_redirect_tqdm():
-        results = extract_plans(
-            jobs, args.out, n_jobs=args.jobs, force=args.force, on_stage=progress.on_stage, on_result=progress.on_result
+        results = extract(
+            jobs,
+            args.out,
+            n_jobs=args.jobs,
+            force=args.force,
+            on_stage=progress.on_stage,
+            on_result=progress.on_result,
+            limits=limits,
         )
     if args.prune:
         for plan in prune(args.out, {j.plan_id for j in jobs}):
             log.info("%s: its PDF is gone, its output removed", plan)
+    if not args.quiet:
+        from pipeline.report.summary import summarize
+
+        print(summarize(results, args.out), file=sys.stderr)
     return summarise(results)
 
 
@@ -261,12 +361,26 @@ def run_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_report(args: argparse.Namespace) -> int:
+    from pipeline.report import run
+    from pipeline.storage.datapackage import write_datapackage
+
+    if not Path(args.out).is_dir():
+        print(f"error: {args.out}: no extracted plans (run `python -m pipeline extract` first)", file=sys.stderr)
+        return 1
+    root = run(args.out, args.plans or None, pdf_dirs=args.pdfs)
+    write_datapackage(args.out)
+    print(f"report: {root / 'index.html'}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "keys": run_keys,
     "extract": run_extract,
     "schema-docs": run_schema_docs,
     "settings": run_settings,
     "readme-docs": run_readme_docs,
+    "report": run_report,
 }
 
 

@@ -6,6 +6,14 @@ so that the command line can print one clear line per failed plan.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+
+def quoted(name: str) -> str:
+    """A file name as error lines print it: in double quotes, newlines and other controls escaped."""
+    return json.dumps(name, ensure_ascii=False)
+
 
 class PipelineError(Exception):
     """Base class: something about an input or an output is not as expected."""
@@ -23,8 +31,12 @@ class PipelineError(Exception):
         self.page = page
         self.expected = expected
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Errors cross process boundaries (worker processes, Dask) with their file, page and expectation."""
+        return (_rebuild, (type(self), self.message, self.file, self.page, self.expected))
+
     def __str__(self) -> str:
-        where = self.file or ""
+        where = quoted(self.file) if self.file else ""
         if self.page is not None:
             where += f", page {self.page}"
         text = f"{where}: {self.message}" if where else self.message
@@ -67,3 +79,31 @@ class RegistryError(PipelineError, kind="registry"):
 
 class SettingsError(PipelineError, kind="settings"):
     """A settings file or value is not one the stages declare."""
+
+
+class UnreadableFileError(BadInputError, kind="unreadable"):
+    """The input cannot be read as a file: a folder, a device, a broken or looping link, no permission."""
+
+
+class PlanTimeoutError(PipelineError, kind="timeout"):
+    """A plan took longer than its time limit (`--timeout`); its worker was stopped."""
+
+
+class MemoryLimitError(PipelineError, kind="memory"):
+    """A plan needed more memory than its limit (`--max-memory`); its worker was stopped."""
+
+
+class WorkerDiedError(PipelineError, kind="worker-died"):
+    """The worker process of a plan ended without a result (killed, or crashed in a library)."""
+
+
+class InternalError(PipelineError, kind="internal"):
+    """A bug of the pipeline met on one plan; the traceback is in the run's log folder."""
+
+
+class OutputError(PipelineError, kind="output"):
+    """The output folder cannot take the run (read-only, full, or in use by another run)."""
+
+
+def _rebuild(cls: type[PipelineError], message: str, file: str | None, page: int | None, expected: str | None) -> Any:
+    return cls(message, file=file, page=page, expected=expected)

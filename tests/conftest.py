@@ -182,9 +182,36 @@ def parsed_pdf(pdf: Path, out: Path | None = None):
 
 
 def table_digest(table) -> str:
-    """SHA-256 of a table's rows as sorted-key JSON: its content, whatever Parquet bytes pyarrow writes."""
+    """SHA-256 of a table's rows as sorted-key JSON: its content, whatever Parquet bytes pyarrow writes. The
+    columns naming the run that wrote them (`documents.run_id`, `extracted_at`) differ per run: left out."""
+    from pipeline.run.extract import RUN_COLUMNS
+
+    table = table.drop_columns([c for c in RUN_COLUMNS if c in table.column_names])
     blob = json.dumps(table.to_pylist(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def same_parquet(a: Path, b: Path) -> bool:
+    """Two Parquet files are byte-identical, or, for `documents`, byte-identical once the columns naming the run
+    (`run_id`, `extracted_at`, which differ per run) are left out of both (the rest written again alike)."""
+    import filecmp
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.run.extract import RUN_COLUMNS
+
+    if filecmp.cmp(a, b, shallow=False):
+        return True
+
+    def without_run(path: Path) -> bytes:
+        table = pq.read_table(path)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table.drop_columns([c for c in RUN_COLUMNS if c in table.column_names]), sink)
+        return sink.getvalue().to_pybytes()
+
+    names = pq.read_schema(a).names
+    return any(c in names for c in RUN_COLUMNS) and without_run(a) == without_run(b)
 
 
 def content_hashes(out: Path, plans: list[str]) -> dict[str, dict[str, dict[str, dict]]]:
@@ -331,7 +358,7 @@ def _manifests(out: Path) -> dict[str, bytes]:
 def _publish(out: Path, saved: Path, key: str) -> None:
     tmp = saved.with_name(f".{saved.name}.{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(out, tmp, ignore=shutil.ignore_patterns(".cache", ".staging", ".trash"))
+    shutil.copytree(out, tmp, symlinks=True, ignore=shutil.ignore_patterns(".cache", ".lock", "_runs"))
     (tmp / STAMP).write_text(key)
     old = saved.with_name(f".{saved.name}.old.{os.getpid()}")
     if saved.exists():
@@ -350,7 +377,7 @@ def session_extraction(config: pytest.Config, out: Path, name: str, pdfs: list[P
     with _locked(lock):
         warm = saved is not None and (saved / STAMP).is_file() and (saved / STAMP).read_text() == key
         if warm:
-            shutil.copytree(saved, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(STAMP))
+            shutil.copytree(saved, out, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(STAMP))
     if kept is not None:
         (kept / "ingest-cache").mkdir(exist_ok=True)
         (out / ".cache").symlink_to(kept / "ingest-cache", target_is_directory=True)

@@ -1,5 +1,6 @@
 """Bad input gets one clear line, a non-zero exit and no partial output; a batch goes on past it."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,71 @@ def damaged(tmp: Path) -> Path:
     p = tmp / "damaged.pdf"
     p.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage\n%%EOF\n")
     return p
+
+
+# ---- damaged files that can still be read: by the other engine, or after a repair by pikepdf
+
+
+def junk_after_eof(tmp: Path) -> Path:
+    """Bytes after the last %%EOF, as some download sites append (a stray startxref among them)."""
+    data = good_plan(tmp / "whole.pdf").read_bytes()
+    p = tmp / "junk_after_eof.pdf"
+    p.write_bytes(data + b"\r\n<html><body>" + "下载自数据库 ".encode() * 600 + b"startxref\n999999\n</body></html>\n")
+    return p
+
+
+def broken_xref(tmp: Path) -> Path:
+    """Every offset of the cross-reference table wrong (pdfminer finds no pages)."""
+    data = good_plan(tmp / "whole.pdf").read_bytes()
+    start = data.rindex(b"\nxref")
+    end = data.index(b"trailer", start)
+    table = re.sub(rb"(\d{10}) 00000 n", lambda m: b"%010d 00000 n" % (int(m.group(1)) + 7), data[start:end])
+    p = tmp / "broken_xref.pdf"
+    p.write_bytes(data[:start] + table + data[end:])
+    return p
+
+
+def wrong_length(tmp: Path) -> Path:
+    """A content stream whose /Length runs past its end (pdfminer reads the page as empty)."""
+    data = good_plan(tmp / "whole.pdf").read_bytes()
+    lengths = list(re.finditer(rb"/Length (\d+)", data))
+    m = lengths[-1]
+    p = tmp / "wrong_length.pdf"
+    p.write_bytes(data[: m.start(1)] + str(int(m.group(1)) + 40).encode() + data[m.end(1) :])
+    return p
+
+
+DAMAGED = [junk_after_eof, broken_xref, wrong_length]
+
+
+@pytest.mark.parametrize("make", DAMAGED, ids=[m.__name__ for m in DAMAGED])
+@pytest.mark.parametrize("engine", ["pdfplumber", "pdfium"])
+def test_damaged_file_still_extracts(tmp_path, make, engine):
+    pdf = make(tmp_path)
+    ingest.check_file(pdf)
+    doc = ingest.run(pdf, engine=engine)
+    assert P in "".join(c.text for c in doc.pages[0].chars)
+    res = extract_plan(PlanJob(pdf=pdf, plan_id=pdf.stem), tmp_path / "out")
+    assert res.status == "extracted"
+    assert P in "".join(read(tmp_path / "out", "paragraphs", pdf.stem).text)
+
+
+def test_other_engine_opens_what_the_chosen_one_cannot(tmp_path):
+    pdf = broken_xref(tmp_path)
+    doc = ingest.open_document(pdf, "pdfplumber")
+    try:
+        assert doc.engine == "pdfium"
+    finally:
+        doc.close()
+
+
+def test_unreadable_file_says_what_was_tried(tmp_path):
+    pdf = damaged(tmp_path)
+    with pytest.raises(errors.TruncatedPdfError) as e:
+        ingest.document_info(pdf)
+    said = str(e.value)
+    assert all(w in said for w in ("pdfplumber:", "pdfium:", "pikepdf repair:")), said
+    assert str(tmp_path) not in said
 
 
 def not_a_plan(tmp: Path) -> Path:

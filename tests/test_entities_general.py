@@ -55,7 +55,8 @@ def test_patterns_file_is_an_entity_ruler_patterns_file():
     entries = [json.loads(line) for line in lines]
     assert {e["label"] for e in entries} == {"PLACE", "ORG", "PLATFORM", "PROJECT", "FRAME"}
     assert all(isinstance(e["pattern"], list) and e["pattern"] for e in entries)
-    ruler = nlp.build([], [], []).get_pipe("entity_ruler")
+    with nlp.build([], [], []) as pipeline:
+        ruler = pipeline.get_pipe("entity_ruler")
     assert len(ruler) == len(entries)
 
 

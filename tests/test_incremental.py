@@ -1,6 +1,5 @@
 """Incremental runs: a registry, revisions and what they changed, no-op reruns, parallel jobs."""
 
-import filecmp
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +17,7 @@ from conftest import (
     content_hashes,
     read,
     run_cli,
+    same_parquet,
     write_fixture_registry,
 )
 from pdfbuilder import small_plan
@@ -141,7 +141,7 @@ def test_jobs_1_and_2_write_identical_datasets(tmp_path, fixture_out):
     compared = 0
     for part in sorted(Path(fixture_out).glob("*/plan_id=jindong-2021/part-0.parquet")):
         other = out2 / part.relative_to(fixture_out)
-        assert filecmp.cmp(part, other, shallow=False), part
+        assert same_parquet(part, other), part  # documents: apart from the run's columns
         compared += 1
     assert compared == len(DATASETS)
 
@@ -155,8 +155,12 @@ def test_registry_is_validated(tmp_path):
     with pytest.raises(RegistryError, match="columns"):
         load(p)
     p.write_text(HEADER + "a.pdf,x,,,,,\nb.pdf,x,,,,,\n", encoding="utf-8")
-    with pytest.raises(RegistryError, match="both be plan"):
-        plan_jobs([Path("a.pdf"), Path("b.pdf")], load(p))
+    first, second = plan_jobs([Path("a.pdf"), Path("b.pdf")], load(p))  # the second file alone fails
+    assert first.error is None and first.plan_id == "x"
+    assert isinstance(second.error, RegistryError) and "would be plan 'x'" in str(second.error)
+    p.write_text(HEADER + "a.pdf,.x,,,,,\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="read back"):
+        load(p)
 
 
 def test_revisions_run_after_the_plan_they_revise():

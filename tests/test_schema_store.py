@@ -1,6 +1,6 @@
 """Schemas are enforced at write time and documented from the same source; plan partitions swap atomically."""
 
-import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -112,25 +112,42 @@ def test_write_is_atomic_and_replaces_a_plan_as_a_whole(tmp_path):
         store.write_plan(out, "p1", {"links": schema.rows_to_table("links", [link_row(text="新")]), "sidebars": bad})
     df = pd.read_parquet(out / "links")
     assert sorted(df.plan_id.astype(str)) == ["p1", "p2"] and set(df.text) == {"数字贸易"}
-    assert not any((out / ".staging").iterdir())
+    assert [g.name for g in (out / ".plans" / "p1").iterdir() if g.name != "current"] == [
+        Path(os.readlink(out / ".plans" / "p1" / "current")).name
+    ], "the failed generation is gone"
     # files do not repeat plan_id: readers take it from the path
     assert "plan_id" not in pq.read_schema(out / "links" / "plan_id=p1" / "part-0.parquet").names
 
 
-def test_interrupted_commit_is_rolled_forward(tmp_path):
+def test_a_write_carries_over_the_datasets_it_does_not_redo(tmp_path):
     out = tmp_path / "out"
-    t_old = schema.rows_to_table("links", [link_row(text="旧")])
-    store.write_plan(out, "p1", {"links": t_old})
-    # simulate a crash after the COMMIT marker, before the swap
-    stage = out / ".staging" / "p1.999999.deadbeef"
-    (stage / "links").mkdir(parents=True)
-    pq.write_table(schema.rows_to_table("links", [link_row(text="新")]), stage / "links" / "part-0.parquet")
-    (stage / "COMMIT").write_text(json.dumps({"plan_id": "p1", "datasets": ["links"], "files": []}))
+    store.write_plan(out, "p1", {"links": schema.rows_to_table("links", [link_row(text="旧")])})
+    store.write_plan(out, "p1", {"sidebars": schema.rows_to_table("sidebars", [])}, {".manifests/p1.json": b"{}"})
+    assert list(pd.read_parquet(out / "links").text) == ["旧"]
+    assert (out / "sidebars" / "plan_id=p1" / "part-0.parquet").exists()
+    assert (out / ".manifests" / "p1.json").read_bytes() == b"{}"
+    assert len([g for g in (out / ".plans" / "p1").iterdir()]) == 2  # current and its generation
+
+
+def test_a_generation_never_switched_to_is_discarded(tmp_path):
+    out = tmp_path / "out"
+    store.write_plan(out, "p1", {"links": schema.rows_to_table("links", [link_row(text="旧")])})
+    # a writer killed before its switch (its pid gone): its generation is there, not current
+    orphan = out / ".plans" / "p1" / "g1.999999.dead00"
+    (orphan / "links").mkdir(parents=True)
+    pq.write_table(schema.rows_to_table("links", [link_row(text="新")]), orphan / "links" / "part-0.parquet")
+    assert list(pd.read_parquet(out / "links").text) == ["旧"]
     store.recover(out)
-    assert list(pd.read_parquet(out / "links").text) == ["新"]
-    # and one that crashed before its marker is discarded
-    stage2 = out / ".staging" / "p1.999998.cafebabe" / "links"
-    stage2.mkdir(parents=True)
-    store.recover(out)
-    assert not (out / ".staging" / "p1.999998.cafebabe").exists()
-    assert list(pd.read_parquet(out / "links").text) == ["新"]
+    assert not orphan.exists()
+    assert list(pd.read_parquet(out / "links").text) == ["旧"]
+
+
+def test_output_of_the_earlier_layout_is_taken_over(tmp_path):
+    out = tmp_path / "out"
+    (out / "links" / "plan_id=p1").mkdir(parents=True)
+    pq.write_table(
+        schema.rows_to_table("links", [link_row(text="旧")]), out / "links" / "plan_id=p1" / "part-0.parquet"
+    )
+    store.write_plan(out, "p1", {"sidebars": schema.rows_to_table("sidebars", [])})
+    assert (out / "links" / "plan_id=p1").is_symlink()
+    assert list(pd.read_parquet(out / "links").text) == ["旧"]

@@ -101,6 +101,22 @@ def test_the_layout_corpus_does_not_fall_below_its_floors(corpus_out: Path) -> N
     assert not worse, worse
 
 
+@pytest.mark.corpus
+def test_every_table_and_cell_of_every_corpus_variant_is_right(corpus_out: Path) -> None:
+    """The acceptance of the layout corpus: on every variant, every expected table found and every body cell
+    right (merged cells whose text wraps across rows or stops at a page break, figures set against a name)."""
+    import sys
+
+    sys.path.insert(0, str(TESTS / "corpus"))
+    import score_pipeline
+
+    short = []
+    for p in score_pipeline.expected_files():
+        got = score_pipeline.score_variant(corpus_out, p)
+        short += [f"{p.stem} {m}: {got[m][0]}/{got[m][1]}" for m in ("tables", "cells") if got[m][0] < got[m][1]]
+    assert not short, short
+
+
 UNIT_IN_HEADER = re.compile(r"[（(]([^（）()]+)[）)]$")
 
 

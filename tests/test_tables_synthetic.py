@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from conftest import cli, read
 from pdfbuilder import Cell as C
-from pdfbuilder import Doc
+from pdfbuilder import Doc, width
 
 P = "这是一个用于测试的段落，内容围绕经济社会发展展开，包括产业升级、城乡融合、生态保护和民生改善等多个方面的任务安排。"
 
@@ -207,3 +207,72 @@ def test_non_indicator_table_is_not_reported(tmp_path, style):
     d.table("重大项目表", header, body, [100, 80, 140, 80], style=style, row_height=30)
     tables, cells = extract(tmp_path, d)
     assert tables.empty and cells.empty
+
+
+def test_merged_cell_filling_its_column_on_the_page_keeps_its_wrapped_text(tmp_path):
+    """A category cell spanning every body row of the table (its column has no ruling between rows of its own):
+    its text, wrapped one character a line, runs across the row boundaries the other columns draw."""
+    d = Doc(str(tmp_path / "plan.pdf"))
+    d.heading("第一章 总体要求", 20)
+    d.paragraph(P)
+    body = numbered_rows([("经济发展", 3)])
+    d.table("某某区“十三五”规划主要指标完成情况", REVIEW_HEADER, body, [20, *WIDTHS[1:]], row_height=20)
+    tables, cells = extract(tmp_path, d)
+    assert len(tables) == 1 and tables.iloc[0].row_count == 3
+    assert list(wide(cells).category) == ["经济发展"] * 3
+
+
+def run_in_table(d: Doc, rows: list[tuple[str, str, str]], size: float = 10.5) -> None:
+    """A three-line table with left-aligned names and centred figures, laid out so that the longest name runs up
+    to its row's first figure, a sixth of a character short of it (as reportlab sets a name too long for its
+    column)."""
+    pitch, gap = size * 2, size / 6
+    longest = max(rows, key=lambda r: width(r[0], size))
+    x_name = d.left + 20
+    start = x_name + width(longest[0], size) + gap  # where the longest name's figure starts
+    centres = [start + width(longest[1], size) / 2, start + 90]
+    x1 = centres[-1] + 40
+    d.centered("某某区主要经济指标", size + 3, True, space_after=4)
+    top = d.y
+    d.hline(x_name - 4, x1, top, 1.2)
+    d.text("指标", x_name, top + 4, size)
+    for c, head in zip(centres, ["2015年", "2020年"], strict=True):
+        d.text(head, c - width(head, size) / 2, top + 4, size)
+    y = top + pitch
+    d.hline(x_name - 4, x1, y, 0.6)
+    for name, *figures in rows:
+        d.text(name, x_name, y + 4, size)
+        for c, fig in zip(centres, figures, strict=True):
+            d.text(fig, c - width(fig, size) / 2, y + 4, size)
+        y += pitch
+    d.hline(x_name - 4, x1, y, 1.2)
+    d.y = y + 12
+
+
+def test_three_line_table_figure_run_into_a_long_name_is_its_own_cell(tmp_path):
+    """A name too long for its column printed up against the figure beside it: the figure is cut off the name
+    where it starts past the column boundary and lines up with the column's other figures."""
+    d = Doc(str(tmp_path / "plan.pdf"))
+    d.heading("第一章 总体要求", 20)
+    d.paragraph(P)
+    rows = [
+        ("地区生产总值（亿元）", "415.3", "605.7"),
+        ("一般公共预算收入（亿元）", "456.8", "701.4"),
+        ("固定资产投资（亿元）", "428.6", "567.0"),
+        ("常住人口城镇化率（%）", "253.9", "240.8"),
+        ("每万人口高价值发明专利拥有量（件）", "323.9", "306.8"),
+        ("城镇居民人均可支配收入（元）", "430.3", "431.5"),
+        ("农村居民人均可支配收入（元）", "438.3", "415.9"),
+        ("森林覆盖率（%）", "461.2", "462.0"),
+    ]
+    run_in_table(d, rows)
+    d.paragraph(P)
+    d.save()
+    res = cli("extract", d.path, "--out", tmp_path / "out", "-q")
+    assert res.returncode == 0, res.stderr
+    cells = read(tmp_path / "out", "table_cells")
+    body = cells[~cells.is_header]
+    got = {
+        tuple(r.text for r in row.sort_values("col_no").itertuples()) for _, row in body.groupby(["table_id", "row_no"])
+    }
+    assert got == set(rows)

@@ -23,11 +23,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +205,7 @@ def head_of(text: str) -> str:
     return found[1] if found else ""
 
 
-def is_rare(word: str, freq: dict[str, int]) -> bool:
+def is_rare(word: str, freq: Mapping[str, int]) -> bool:
     """A word of the plan's own: Chinese, unknown or rare to jieba, and not two common words put together."""
     if len(word) < 2 or not CJK.fullmatch(word) or (freq.get(word) or 0) >= RARE:
         return False
@@ -233,26 +234,68 @@ def _base() -> tuple[Any, Any]:
     return tok, pos
 
 
-def base_freq() -> dict[str, int]:
-    """How often jieba's dictionary (with the curated words) has seen each word."""
-    freq: dict[str, int] = _base()[0].FREQ
-    return freq
+MISSING: Any = object()
+_added: list[dict[str, Any]] = []  # per plan's words in use: what the shared dictionary held before them
 
 
-def plan_segmenter(user_words: list[tuple[str, str]]) -> Any:
-    """A jieba POS tokenizer for one plan: the base dictionary copied, the plan's words added."""
-    import jieba
-    import jieba.posseg as pseg
+class BaseFreq(Mapping[str, int]):
+    """How often jieba's dictionary (with the curated words) has seen each word, whatever plan words are added."""
 
-    base_tok, base_pos = _base()
-    tok = jieba.Tokenizer()
-    tok.FREQ, tok.total, tok.initialized = dict(base_tok.FREQ), base_tok.total, True
-    pos = pseg.POSTokenizer.__new__(pseg.POSTokenizer)
-    pos.tokenizer, pos.word_tag_tab = tok, dict(base_pos.word_tag_tab)
-    for word, tag in user_words:
-        tok.add_word(word, 20000, tag)
-        pos.word_tag_tab[word] = tag
-    return pos
+    def __getitem__(self, word: str) -> int:
+        for before in _added:
+            if word in before:
+                if before[word] is MISSING:
+                    raise KeyError(word)
+                value: int = before[word]
+                return value
+        found: int = _base()[0].FREQ[word]
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_base()[0].FREQ)
+
+    def __len__(self) -> int:
+        return len(_base()[0].FREQ)
+
+
+def base_freq() -> Mapping[str, int]:
+    """How often jieba's dictionary (with the curated words) has seen each word: not counting a plan's own words."""
+    return BaseFreq()
+
+
+@contextlib.contextmanager
+def plan_segmenter(user_words: list[tuple[str, str]]) -> Iterator[Any]:
+    """A jieba POS tokenizer for one plan: the one shared dictionary, the plan's words added for as long as it is
+    in use and taken out after (so the dictionary is loaded once a process, and never copied)."""
+    tok, pos = _base()
+    before: dict[str, Any] = {}
+    tags: dict[str, Any] = {}
+    user_tags: dict[str, Any] = {}
+    total = tok.total
+    _added.append(before)
+    try:
+        for word, tag in user_words:
+            for k in range(1, len(word) + 1):
+                before.setdefault(word[:k], tok.FREQ.get(word[:k], MISSING))
+            tags.setdefault(word, pos.word_tag_tab.get(word, MISSING))
+            user_tags.setdefault(word, tok.user_word_tag_tab.get(word, MISSING))
+            tok.add_word(word, 20000, tag)
+            pos.word_tag_tab[word] = tag
+        yield pos
+    finally:
+        _restore(tok.FREQ, before)
+        _restore(pos.word_tag_tab, tags)
+        _restore(tok.user_word_tag_tab, user_tags)
+        tok.total = total
+        _added.remove(before)
+
+
+def _restore(table: dict[str, Any], before: dict[str, Any]) -> None:
+    for k, v in before.items():
+        if v is MISSING:
+            table.pop(k, None)
+        else:
+            table[k] = v
 
 
 class JiebaTokenizer:
@@ -313,7 +356,7 @@ def region_words(texts: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def name_stems(names: list[str], freq: dict[str, int]) -> list[str]:
+def name_stems(names: list[str], freq: Mapping[str, int]) -> list[str]:
     """The plan's own proper stems: the first two characters of its names when jieba does not know them
     as a common word (the 2-character place a platform is named after)."""
     out = []
@@ -329,14 +372,14 @@ def name_stems(names: list[str], freq: dict[str, int]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def is_proper(word: str, tag: str, places: set[str], freq: dict[str, int]) -> bool:
+def is_proper(word: str, tag: str, places: set[str], freq: Mapping[str, int]) -> bool:
     """A word a heading can be named after: a place, a rare word, or a proper name jieba seldom saw."""
     if word in places or is_rare(word, freq):
         return True
     return tag in PROPER_POS and (freq.get(word) or 0) < COMMON and not word.endswith(ADJECTIVAL)
 
 
-def known_names(names: list[str], segmenter: Any, places: set[str], freq: dict[str, int]) -> list[str]:
+def known_names(names: list[str], segmenter: Any, places: set[str], freq: Mapping[str, int]) -> list[str]:
     """The plan's own headings that read as names: a telling head, and a word of their own before it
     (a place, a proper name jieba knows as rare, or a word jieba does not know at all)."""
     out = []
@@ -366,26 +409,29 @@ def user_words(names: list[str], indicator_names: list[str], regions: list[str])
 # ---------------------------------------------------------------- the pipeline
 
 
-def build(names: list[str], indicator_names: list[str], titles: list[str]) -> Any:
-    """The plan's spaCy pipeline: `names` are its sidebar titles and item headings, `titles` its document
-    and table titles (where its own place names are read)."""
+@contextlib.contextmanager
+def build(names: list[str], indicator_names: list[str], titles: list[str]) -> Iterator[Any]:
+    """The plan's spaCy pipeline, for a `with` block: `names` are its sidebar titles and item headings, `titles`
+    its document and table titles (where its own place names are read). Its words are in the shared jieba
+    dictionary for the block only."""
     import spacy
 
     regions = region_words(titles)
     freq = base_freq()
     stems = [w for w in name_stems(names, freq) if w not in regions]
     places = gazetteer() | set(regions)
-    probe = plan_segmenter([(r, "ns") for r in regions] + [(w, "nz") for w in stems])
-    known = known_names(names, probe, set(places), freq)
+    with plan_segmenter([(r, "ns") for r in regions] + [(w, "nz") for w in stems]) as probe:
+        known = known_names(names, probe, set(places), freq)
     words = [(w, "nz") for w in stems] + user_words(known, indicator_names, regions)
-    nlp = spacy.blank("zh")  # the default segmenter is replaced by jieba
-    nlp.tokenizer = JiebaTokenizer(nlp.vocab, plan_segmenter(words))
-    nlp.add_pipe("name_features", config={"places": sorted(places), "stems": sorted(stems)})
-    ruler: Any = nlp.add_pipe("entity_ruler")
-    ruler.from_disk(patterns_path())
-    ruler.add_patterns([{"label": head_label(n), "pattern": n, "id": "known"} for n in known])
-    nlp.add_pipe("name_check")
-    return nlp
+    with plan_segmenter(words) as segmenter:
+        nlp = spacy.blank("zh")  # the default segmenter is replaced by jieba
+        nlp.tokenizer = JiebaTokenizer(nlp.vocab, segmenter)
+        nlp.add_pipe("name_features", config={"places": sorted(places), "stems": sorted(stems)})
+        ruler: Any = nlp.add_pipe("entity_ruler")
+        ruler.from_disk(patterns_path())
+        ruler.add_patterns([{"label": head_label(n), "pattern": n, "id": "known"} for n in known])
+        nlp.add_pipe("name_check")
+        yield nlp
 
 
 class NameFeatures:
@@ -507,3 +553,13 @@ def _register() -> None:
 
 
 _register()
+
+
+def warm_up() -> None:
+    """Load what every plan's pipeline shares (spaCy's Chinese language data, jieba's dictionary), once per process;
+    worker processes forked after this share it."""
+    import spacy
+
+    spacy.blank("zh")
+    _base()
+    head_patterns()

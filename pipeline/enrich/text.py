@@ -339,7 +339,6 @@ def run(
     from pipeline.enrich import nlp as nlp_mod
 
     names = [s["title"] for s in sidebars if s["title"]] + [i["heading"] for i in items if i["heading"]]
-    nlp = nlp_mod.build(names, indicator_names, titles)
     items_by_sidebar: defaultdict[int | None, list[Row]] = defaultdict(list)
     for it in items:
         items_by_sidebar[it["sidebar_seq"]].append(it)
@@ -347,9 +346,10 @@ def run(
     terms = TermCounts(nlp_mod.stopwords())
     entities: list[Row] = []
     quantities: list[Row] = []
-    for src, doc in zip(srcs, nlp.pipe(s.text for s in srcs), strict=True):
-        own_items = items_by_sidebar.get(src.sidebar_seq, [])
-        terms.add(doc, src)
-        entities += entity_rows(doc, src, own_items)
-        quantities += quantity_rows(doc, src, own_items)
+    with nlp_mod.build(names, indicator_names, titles) as nlp:
+        for src, doc in zip(srcs, nlp.pipe(s.text for s in srcs), strict=True):
+            own_items = items_by_sidebar.get(src.sidebar_seq, [])
+            terms.add(doc, src)
+            entities += entity_rows(doc, src, own_items)
+            quantities += quantity_rows(doc, src, own_items)
     return terms.rows(), entities, quantities

@@ -77,6 +77,7 @@ class Line(Centered):
     bold: bool
     region: int | None = None
     role: str = "body"
+    conf: float | None = None  # mean OCR confidence of its characters; None for a line of the text layer
 
 
 @dataclass(slots=True)
@@ -111,6 +112,8 @@ class PageLayout:
     footer_text: str | None = None
     left: float = 0.0  # text column of this page
     right: float = 0.0
+    text_source: str = "pdf"  # `ocr`: the page was read from its image
+    text_quality: float | None = None  # share of plausible characters in its text layer
 
     def body_lines(self) -> list[Line]:
         return [ln for ln in self.lines if ln.role == "body"]
@@ -387,7 +390,25 @@ def make_line(chars: list[Char], page: int, cfg: LayoutSettings) -> Line:
     size = Counter(round(c.size / SIZE_STEP) * SIZE_STEP for c in visible).most_common(1)[0][0]
     x0, top, x1, bottom = bbox_of(visible)
     text = chars_to_text(chars, cfg.space_gap)
-    return Line(page, chars, text, x0, top, x1, bottom, size, style, is_bold(visible, cfg.bold_share))
+    bold = is_bold(visible, cfg.bold_share)
+    return Line(page, chars, text, x0, top, x1, bottom, size, style, bold, conf=mean_conf(visible))
+
+
+def mean_conf(chars: Iterable[Char]) -> float | None:
+    """The mean OCR confidence of characters (to 4 decimals); None when none was read by OCR."""
+    confs = [c.conf for c in chars if c.conf is not None and not c.text.isspace()]
+    return round(sum(confs) / len(confs), 4) if confs else None
+
+
+def lines_conf(lines: Iterable[Line]) -> float | None:
+    """The mean OCR confidence of the characters of some lines (a paragraph, a sidebar); None for text-layer ones."""
+    return mean_conf(c for ln in lines for c in ln.chars)
+
+
+def box_conf(chars: Iterable[Char], bbox: Sequence[float]) -> float | None:
+    """The mean OCR confidence of the characters whose centre lies in a box (a table cell)."""
+    x0, top, x1, bottom = bbox
+    return mean_conf(c for c in chars if x0 <= c.cx <= x1 and top <= c.cy <= bottom)
 
 
 # ---------------------------------------------------------------- furniture
@@ -846,7 +867,9 @@ def page_layout(page: PageData, cfg: LayoutSettings, m: Measures) -> PageLayout:
         for ln in reg.lines:
             ln.region = i
     lines = chars_to_lines(free, cfg, page.number)
-    return PageLayout(page.number, page.width, page.height, lines, regions, len(page.chars))
+    out = PageLayout(page.number, page.width, page.height, lines, regions, len(page.chars))
+    out.text_source, out.text_quality = page.text_source, page.text_quality
+    return out
 
 
 def run(pdf: ParsedPdf, settings: LayoutSettings | None = None) -> Layout:

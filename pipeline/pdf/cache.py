@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from pipeline.core.procs import alive
 from pipeline.pdf.model import Char, Fill, Link, PageData, ParsedPdf, Seg
 from pipeline.storage.schema import check_table, columns_to_table
 
@@ -29,7 +30,7 @@ def store(out: Path, doc: ParsedPdf, key: str) -> None:
     target = cache_dir(out, doc.sha256, key)
     if target.exists():
         return
-    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}"
+    tmp = target.parent / f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
     try:
         for name, table in to_tables(doc).items():
@@ -44,6 +45,15 @@ def store(out: Path, doc: ParsedPdf, key: str) -> None:
             raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def clean_orphans(out: Path) -> None:
+    """Remove the temporary folders that killed writers left (called by a run holding the output folder)."""
+    folder = Path(out) / ".cache" / "ingest"
+    for tmp in folder.glob(".*") if folder.exists() else []:
+        pid = tmp.name.split(".")[-2]
+        if not (pid.isdigit() and alive(int(pid))):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_meta(out: Path, sha: str, key: str) -> dict[str, Any] | None:
@@ -74,7 +84,7 @@ def to_tables(doc: ParsedPdf) -> dict[str, Any]:
     fills = [(pg.number, f) for pg in pages for f in pg.fills]
     links = [(pg.number, lk) for pg in pages for lk in pg.links]
     char_cols: dict[str, list[Any]] = {"page": [n for n, _ in chars]}
-    for k in ("text", "font", "size", "x0", "top", "x1", "bottom", "bold", "upright"):
+    for k in ("text", "font", "size", "x0", "top", "x1", "bottom", "bold", "upright", "conf"):
         char_cols[k] = [getattr(ch, k) for _, ch in chars]
     graphics: dict[str, list[Any]] = {
         "page": [n for n, _ in segs] + [n for n, _ in fills],
@@ -91,6 +101,8 @@ def to_tables(doc: ParsedPdf) -> dict[str, Any]:
         "width": [p.width for p in pages],
         "height": [p.height for p in pages],
         "images": [p.images for p in pages],
+        "text_source": [p.text_source for p in pages],
+        "text_quality": [p.text_quality for p in pages],
     }
     return {
         "_ingest_pages": columns_to_table("_ingest_pages", page_cols),
@@ -105,10 +117,15 @@ def from_tables(t: dict[str, dict[str, list[Any]]], path: str, sha: str, meta: d
     p = t["_ingest_pages"]
     for i in range(len(p["page"])):
         pages[p["page"][i]] = PageData(
-            number=p["page"][i], width=p["width"][i], height=p["height"][i], images=p["images"][i]
+            number=p["page"][i],
+            width=p["width"][i],
+            height=p["height"][i],
+            images=p["images"][i],
+            text_source=p["text_source"][i],
+            text_quality=p["text_quality"][i],
         )
     c = t["_ingest_chars"]
-    for pg, text, font, size, x0, top, x1, bottom, bold, upright in zip(
+    for pg, text, font, size, x0, top, x1, bottom, bold, upright, conf in zip(
         c["page"],
         c["text"],
         c["font"],
@@ -119,9 +136,10 @@ def from_tables(t: dict[str, dict[str, list[Any]]], path: str, sha: str, meta: d
         c["bottom"],
         c["bold"],
         c["upright"],
+        c["conf"],
         strict=True,
     ):
-        pages[pg].chars.append(Char(text, font, size, x0, top, x1, bottom, bold, upright))
+        pages[pg].chars.append(Char(text, font, size, x0, top, x1, bottom, bold, upright, conf))
     g = t["_ingest_graphics"]
     for pg, kind, x0, top, x1, bottom, color in zip(
         g["page"], g["kind"], g["x0"], g["top"], g["x1"], g["bottom"], g["color"], strict=True

@@ -19,6 +19,7 @@ class Char(Centered):
     bottom: float
     bold: bool
     upright: bool = True
+    conf: float | None = None  # OCR's recognition confidence (0..1); None for a character of the text layer
 
 
 @dataclass(slots=True)
@@ -62,6 +63,8 @@ class PageData:
     fills: list[Fill] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     images: int = 0
+    text_source: str = "pdf"  # `pdf`: the text layer; `ocr`: read from the page's image (pipeline/pdf/ocr.py)
+    text_quality: float | None = None  # share of the text layer's characters that are plausible; None: none
 
 
 @dataclass(slots=True)

@@ -162,6 +162,23 @@ def upstream(stage: Stage) -> list[Stage]:
     return list(dict.fromkeys(PRODUCER[r] for r in stage.reads))
 
 
+EXTRA_SETTINGS = {"ingest": ("ocr",)}  # OCR runs as part of reading the PDF: its settings are the ingest stage's
+
+
+def settings_sections(name: str) -> tuple[str, ...]:
+    """The settings sections a stage reads: its own, and those of what runs as part of it."""
+    return (name, *EXTRA_SETTINGS.get(name, ()))
+
+
+def run_options(name: str) -> dict[str, str]:
+    """The command line's choices that change a stage's output: for ingest, the engine and the OCR mode."""
+    if name != "ingest":
+        return {}
+    from pipeline.pdf import ingest, ocr
+
+    return {"engine": ingest.active_engine(), "ocr": ocr.mode()}
+
+
 @functools.cache
 def fingerprint(name: str) -> str:
     """The hash a plan's manifest keeps per stage: the stage's code, data, schemas, libraries and upstream."""
@@ -169,7 +186,9 @@ def fingerprint(name: str) -> str:
     h = hashlib.sha256(name.encode())
     h.update(code_fingerprint(s.module, s.schemas + (s.writes if s.persisted else ())).encode())
     h.update(inspect.getsource(s.run).encode())
-    h.update(json.dumps(settings.describe(name), sort_keys=True).encode())
+    for section in settings_sections(name):
+        h.update(json.dumps(settings.describe(section), sort_keys=True).encode())
+    h.update(json.dumps(run_options(name)).encode())
     for up in upstream(s):
         h.update(fingerprint(up.name).encode())
     return h.hexdigest()

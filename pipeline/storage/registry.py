@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ class PlanJob:
     pdf: Path
     plan_id: str
     registry: dict[str, Any] = field(default_factory=dict)
+    error: RegistryError | None = None  # why this file cannot be a plan of the batch (it is reported, not run)
 
     @property
     def revision_of(self) -> str | None:
@@ -56,32 +58,47 @@ def load(path: Path | None) -> dict[str, dict[str, Any]]:
                 )
             if row["period"] and not re.fullmatch(r"\d{4}-\d{4}", row["period"]):
                 raise RegistryError(f"line {line}: period {row['period']!r}", file=str(path), expected="YYYY-YYYY")
-            if row["plan_id"] and not re.fullmatch(r"[\w.\-]+", row["plan_id"]):
+            if row["plan_id"] and not is_plan_id(row["plan_id"]):
                 raise RegistryError(
-                    f"line {line}: plan_id {row['plan_id']!r} is not a safe folder name",
+                    f"line {line}: plan_id {row['plan_id']!r} would not read back as itself",
                     file=str(path),
-                    expected="letters, digits, . _ -",
+                    expected=PLAN_ID_RULE,
                 )
             rows[Path(row["file"]).name] = row
     return rows
 
 
+PLAN_ID_RULE = "letters, digits, . _ -, starting with a letter or digit and holding at least one letter"
+
+
+def is_plan_id(text: str) -> bool:
+    """Whether a plan_id is a folder name every Hive reader (pandas, pyarrow, DuckDB, Spark) reads back as itself:
+    no character that is escaped in a partition path, nothing hidden, not a number or a date (readers infer those)."""
+    return bool(re.fullmatch(r"[^\W_][\w.\-]*", text)) and bool(re.search(r"[^\W\d_]", text)) and len(text) <= 200
+
+
+def plan_id_from_name(stem: str) -> str:
+    """The plan_id of an unregistered file: its name made a valid id (`a%20b` -> `a-b`, `2021` -> `plan-2021`)."""
+    text = re.sub(r"[^\w.\-]+", "-", urllib.parse.unquote(stem)).strip("-._") or "plan"
+    return text if is_plan_id(text) else f"plan-{text}"
+
+
 def plan_jobs(pdfs: list[Path], registry: dict[str, dict[str, Any]], source: str = "plans.csv") -> list[PlanJob]:
-    """Jobs in an order where every revision comes after the plan it revises."""
-    jobs = []
+    """Jobs in an order where every revision comes after the plan it revises. A file given twice is one job; a
+    second file that would be the same plan is a job that fails with the reason."""
+    jobs: list[PlanJob] = []
     seen: dict[str, Path] = {}
-    for pdf in pdfs:
-        row = dict(registry.get(Path(pdf).name, {}))
-        plan_id = row.get("plan_id") or Path(pdf).stem
+    for pdf in dict.fromkeys(Path(p) for p in pdfs):
+        row = dict(registry.get(pdf.name, {}))
+        plan_id = row.get("plan_id") or plan_id_from_name(pdf.stem)
         row["plan_id"] = plan_id
         if plan_id in seen:
-            raise RegistryError(
-                f"{pdf} and {seen[plan_id]} would both be plan {plan_id!r}",
-                file=source,
-                expected="one file per plan_id",
-            )
-        seen[plan_id] = Path(pdf)
-        jobs.append(PlanJob(pdf=Path(pdf), plan_id=plan_id, registry=row))
+            reason = f"would be plan {plan_id!r} as {str(seen[plan_id])!r} is"
+            error = RegistryError(reason, file=str(pdf), expected="one file per plan_id")
+            jobs.append(PlanJob(pdf=pdf, plan_id=f"{plan_id}#{len(jobs)}", registry=row, error=error))
+            continue
+        seen[plan_id] = pdf
+        jobs.append(PlanJob(pdf=pdf, plan_id=plan_id, registry=row))
     return order_by_revision(jobs)
 
 

@@ -38,7 +38,18 @@ from pipeline.core.numbering import (
 from pipeline.core.text import AGENCY, chars_to_text, nfkc
 from pipeline.core.text import join_lines as join_lines  # re-exported for the same reason
 from pipeline.errors import NotAPlanError
-from pipeline.layout.layout import Layout, Line, Measures, PageLayout, Region, Style, char_style, column_of, lines_text
+from pipeline.layout.layout import (
+    Layout,
+    Line,
+    Measures,
+    PageLayout,
+    Region,
+    Style,
+    char_style,
+    column_of,
+    lines_conf,
+    lines_text,
+)
 from pipeline.settings import StageSettings, settings_for
 
 log = logging.getLogger(__name__)
@@ -822,6 +833,7 @@ def paragraph_rows(paras: list[Para], cfg: StructureSettings) -> list[Row]:
                 "page_start": p.lines[0].page,
                 "page_end": p.lines[-1].page,
                 "bbox": para_bbox(p),
+                "confidence": lines_conf(p.lines),
             }
         )
     return rows
@@ -852,6 +864,7 @@ def sidebar_rows(sidebars: list[Sidebar], layout: Layout, cfg: StructureSettings
                 "page_start": first.page,
                 "page_end": sb.regions[-1].page,
                 "bbox": [first.x0, first.top, first.x1, first.bottom],
+                "confidence": lines_conf(sb.lines),
             }
         )
     return rows, item_rows
@@ -872,6 +885,9 @@ def page_row(pg: PageLayout, kind: str) -> Row:
         "footer_text": pg.footer_text,
         "char_count": pg.char_count,
         "text": "\n".join(ln.text for ln in lines),
+        "text_source": pg.text_source,
+        "text_quality": None if pg.text_quality is None else round(pg.text_quality, 4),
+        "confidence": lines_conf(lines),
     }
 
 

@@ -2,7 +2,8 @@
 
 A table is read in four steps, each from geometry:
 1. fragments: each printed line inside the region, cut where a vertical ruling or a
-   wide gap separates cells;
+   wide gap separates cells, or (without verticals) before a figure that a long name runs
+   into and that lines up with the other figures of its column;
 2. header: the top lines set apart (bold, or made of header words such as 年, 目标,
    预期, 完成, 增速) down to the ruling under them; header cells from the rulings (or
    from alignment in a three-line table) give each value column its path (`规划目标/2020年`);
@@ -10,7 +11,8 @@ A table is read in four steps, each from geometry:
    carry values) delimit logical rows, so sub-rows and two-level names are rows of their own;
 4. cells: slots (row x atomic column) join into merged cells where no ruling parts them:
    first down each column, then across columns between runs of equal height, never
-   joining two different texts. A merged cell's text goes to every slot it covers.
+   joining two different texts, save the lines of one cell wrapping across a row boundary
+   that the other columns rule. A merged cell's text goes to every slot it covers.
 Pages are stitched: a repeated header is recognised and skipped, a merged cell left
 open at the foot of a page carries on into the next page, and the category and 序号
 are filled down onto rows whose merged cell was printed on an earlier page.
@@ -28,7 +30,7 @@ from typing import Any
 from pipeline.core.geometry import Band, Centered, UnionFind, cluster_means, group_lines, split_on_gaps
 from pipeline.core.text import chars_to_text, join_lines
 from pipeline.enrich.grammar import type_cell
-from pipeline.layout.layout import Layout, LayoutSettings, Measures, Region, is_bold, lines_text
+from pipeline.layout.layout import Layout, LayoutSettings, Measures, Region, box_conf, is_bold, lines_text
 from pipeline.pdf.model import Char, Seg
 from pipeline.settings import StageSettings, settings_for
 
@@ -516,16 +518,15 @@ def column_runs(
     tol = ctx.pt(ctx.cfg.rule_tol)
     runs: list[Cell] = []
     run_of: Slots = {}
+    drawn = ruled_boundaries(reg, xs, ys, ctx)
     for j in range(len(xs) - 1):
         cur: Cell | None = None
-        ruled = reg.kind == "grid" and any(
-            coverage(hsegs, "h", y, xs[j], xs[j + 1], tol) >= ctx.cfg.open_edge for y in ys[1:-1]
-        )
         for i in range(len(ys) - 1):
             fr = slot_frags.get((i, j), [])
             open_above = cur is not None and coverage(hsegs, "h", ys[i], xs[j], xs[j + 1], tol) < ctx.cfg.open_edge
             joins = join_texts_down or not _two_texts(cur.frags, fr) if cur is not None else False
-            if cur is not None and open_above and (joins or (ruled and _wraps_into(cur.frags, fr, ctx))):
+            wraps = drawn[i] and _wraps_into(cur.frags, fr, ctx) if cur is not None else False
+            if cur is not None and open_above and (joins or wraps):
                 cur.r1 = i
                 cur.take(fr)
             else:
@@ -533,6 +534,21 @@ def column_runs(
                 runs.append(cur)
             run_of[(i, j)] = cur
     return runs, run_of
+
+
+def ruled_boundaries(reg: Region, xs: list[float], ys: list[float], ctx: Context) -> list[bool]:
+    """For each row boundary of a grid, whether a ruling draws it across some atomic column: a boundary ruled
+    in the other columns and open in one is the edge of a merged cell there (also when that cell fills its
+    column on the page, so that the column has no ruling between rows of its own)."""
+    if reg.kind != "grid":
+        return [False] * len(ys)
+    hsegs = _segs(reg, "h")
+    tol = ctx.pt(ctx.cfg.rule_tol)
+
+    def drawn(y: float) -> bool:
+        return any(coverage(hsegs, "h", y, xs[j], xs[j + 1], tol) >= ctx.cfg.open_edge for j in range(len(xs) - 1))
+
+    return [0 < i < len(ys) - 1 and drawn(y) for i, y in enumerate(ys)]
 
 
 def _wraps_into(above: list[Frag], below: list[Frag], ctx: Context) -> bool:
@@ -653,17 +669,8 @@ def cut_at_columns(frags: list[Frag], reg: Region, xs: list[float], ctx: Context
     inner, slack = xs[1:-1], ctx.pt(ctx.cfg.edge_slack)
     out: list[Frag] = []
     for f in frags:
-        chars = sorted(
-            (
-                c
-                for ln in reg.lines
-                for c in ln.chars
-                if not c.text.isspace() and f.x0 <= c.cx <= f.x1 and f.top <= c.cy <= f.bottom
-            ),
-            key=lambda c: c.x0,
-        )
         pieces: list[list[Char]] = []
-        for c in chars:
+        for c in frag_chars(f, reg):
             prev = pieces[-1][-1] if pieces else None
             apart = prev is not None and c.x0 - prev.x1 > ctx.layout.space_gap * c.size
             if prev is not None and not (apart and any(prev.x1 - slack <= x <= c.x0 + slack for x in inner)):
@@ -711,6 +718,57 @@ def is_indicator(cols: list[Col]) -> bool:
     )
 
 
+def frag_chars(f: Frag, reg: Region) -> list[Char]:
+    """The printed characters of a fragment, left to right."""
+    return sorted(
+        (
+            c
+            for ln in reg.lines
+            for c in ln.chars
+            if not c.text.isspace() and f.x0 <= c.cx <= f.x1 and f.top <= c.cy <= f.bottom
+        ),
+        key=lambda c: c.x0,
+    )
+
+
+def cut_run_in_figures(frags: list[Frag], reg: Region, xs: list[float], ctx: Context) -> list[Frag]:
+    """Body fragments of a table without verticals cut before a figure run into them from the next column: a
+    long name set so close to the number beside it that no gap parts them (`…（件）323.9`)."""
+    out: list[Frag] = []
+    for f in frags:
+        chars = frag_chars(f, reg)
+        k = next((k for x in xs[1:-1] if (k := figure_tail(chars, x, frags, xs, ctx))), None)
+        out.extend([make_frag(chars[:k], ctx), make_frag(chars[k:], ctx)] if k else [f])
+    return out
+
+
+def figure_tail(chars: list[Char], x: float, frags: list[Frag], xs: list[float], ctx: Context) -> int | None:
+    """Where a figure run in from the column right of boundary `x` starts among a fragment's characters, else
+    None: the longest tail that starts past the boundary while the text before it starts short of it, reads as a
+    figure, stands apart by a gap wider than the spacing of that text, and aligns (left, right or centre) with
+    another cell's text in its column, as the column's other figures do."""
+    if not chars or chars[0].x0 >= x:
+        return None
+    right = min((e for e in xs if e > x), default=x)
+    column = [g for g in frags if x <= g.x0 and g.x1 <= right]
+    for k in (k for k, c in enumerate(chars) if c.x0 >= x):
+        if stands_apart(chars[:k], chars[k], ctx) and aligned_figure(make_frag(chars[k:], ctx), column, ctx):
+            return k
+    return None
+
+
+def stands_apart(head: list[Char], first: Char, ctx: Context) -> bool:
+    """The gap before `first` is wider (by `tail_gap` x its size) than the median spacing of the text before it."""
+    spacing = sorted(b.x0 - a.x1 for a, b in pairwise(head)) or [0.0]
+    return first.x0 - head[-1].x1 > spacing[len(spacing) // 2] + ctx.cfg.tail_gap * first.size
+
+
+def aligned_figure(fig: Frag, column: list[Frag], ctx: Context) -> bool:
+    """A figure lined up (left, right or centre, within `figure_align`) with another cell's text in its column."""
+    tol = ctx.pt(ctx.cfg.figure_align)
+    return is_value(fig) and any(min(abs(fig.x0 - g.x0), abs(fig.x1 - g.x1), abs(fig.cx - g.cx)) <= tol for g in column)
+
+
 def page_table(reg: Region, prev: PageTable | None, ctx: Context) -> PageTable | None:
     """Read one table region; `prev` (the table on the page before) lends its columns when no header is repeated."""
     frags = region_fragments(reg, ctx)
@@ -726,6 +784,8 @@ def page_table(reg: Region, prev: PageTable | None, ctx: Context) -> PageTable |
         return None
     if not any(c.role == "name" for c in cols):
         return None
+    if reg.kind != "grid":
+        frags = [f for f in frags if f.cy <= hb] + cut_run_in_figures([f for f in frags if f.cy > hb], reg, xs, ctx)
     ys = row_bounds(reg, frags, cols, hb, reg.kind == "grid", ctx)
     slots = merge_slots(reg, xs, ys, [f for f in frags if f.cy > hb], ctx, column_groups(cols, xs, ctx))
     ruling = "grid" if reg.kind == "grid" else "three-line"
@@ -1181,4 +1241,14 @@ def run(layout: Layout, settings: TablesSettings | None = None, sidebars: list[R
             ind_row, ind_cells = indicator_table_of(tid, group, ctx)
             out.indicator_tables.append(ind_row)
             out.indicator_cells.extend(ind_cells)
+    with_confidence(out.table_cells, layout)
+    with_confidence(out.indicator_cells, layout)
     return out
+
+
+def with_confidence(rows: list[Row], layout: Layout) -> None:
+    """Each cell's OCR confidence: the mean over the OCR'd characters in its box (null on a text-layer page)."""
+    ocr_pages = {p.number: p.chars for p in layout.pdf.pages if p.text_source == "ocr"}
+    for r in rows:
+        chars = ocr_pages.get(r["page"])
+        r["confidence"] = None if chars is None else box_conf(chars, r["bbox"])

@@ -1,6 +1,7 @@
 """Score the pipeline on every corpus variant against what the generator knows it printed.
 
-usage: python tests/corpus/score_pipeline.py [--out DIR] [--only NAME ...] [--markdown FILE]
+usage: python tests/corpus/score_pipeline.py [--out DIR] [--only NAME ...] [--markdown FILE] [--floors FILE]
+                                             [--baseline [FILE]]
 
 Per variant: chapters and sections (number and title), sidebar titles and texts (label and
 title exact; text at least 98% alike, as in tests/scoring/score.py), tables found (caption or
@@ -168,14 +169,35 @@ def score_variant(out: Path, expected: Path) -> dict[str, tuple[int, int]]:
 
 
 MEASURES = ("chapters", "sections", "sidebar_titles", "sidebar_text", "tables", "cells")
+BASELINE = HERE / "pdfplumber_baseline.md"
+BASELINE_MEASURES = ("pdfplumber_tables", "pdfplumber_cells")
 
 
-def markdown(scores: dict[str, dict[str, tuple[int, int]]]) -> str:
-    lines = ["| variant | " + " | ".join(MEASURES) + " |", "|---" * (len(MEASURES) + 1) + "|"]
-    totals = dict.fromkeys(MEASURES, (0, 0))
-    for name, s in scores.items():
-        lines.append(f"| {name} | " + " | ".join(f"{s[m][0]}/{s[m][1]}" for m in MEASURES) + " |")
-        totals = {m: (totals[m][0] + s[m][0], totals[m][1] + s[m][1]) for m in MEASURES}
+def read_baseline(path: Path) -> dict[str, dict[str, tuple[int, int]]]:
+    """pdfplumber's tables found and cells right per variant, from the table pdfplumber_baseline.py wrote
+    (| variant | producer | tables expected | tables found | cells expected | cells right |)."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cols) == 6 and cols[2].isdigit() and not cols[0].startswith("**"):
+            n_tables, found, n_cells, right = (int(c.split()[0]) for c in cols[2:])
+            out[cols[0]] = {"pdfplumber_tables": (found, n_tables), "pdfplumber_cells": (right, n_cells)}
+    return out
+
+
+def markdown(
+    scores: dict[str, dict[str, tuple[int, int]]], baseline: dict[str, dict[str, tuple[int, int]]] | None = None
+) -> str:
+    """One row per variant, `right/expected` per measure; with `baseline`, pdfplumber's tables and cells beside
+    (a variant without tables: 0/0)."""
+    measures = MEASURES + (BASELINE_MEASURES if baseline is not None else ())
+    none = dict.fromkeys(BASELINE_MEASURES, (0, 0))
+    lines = ["| variant | " + " | ".join(measures) + " |", "|---" * (len(measures) + 1) + "|"]
+    totals = dict.fromkeys(measures, (0, 0))
+    for name, got in scores.items():
+        s = {**got, **(baseline or {}).get(name, none)}
+        lines.append(f"| {name} | " + " | ".join(f"{s[m][0]}/{s[m][1]}" for m in measures) + " |")
+        totals = {m: (totals[m][0] + s[m][0], totals[m][1] + s[m][1]) for m in measures}
     lines.append("| **total** | " + " | ".join(f"{a}/{b}" for a, b in totals.values()) + " |")
     return "\n".join(lines) + "\n"
 
@@ -186,11 +208,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", help="variant names")
     ap.add_argument("--markdown", type=Path, help="also write the table to this file")
     ap.add_argument("--floors", type=Path, help="write the figures as the floors the tests hold them to")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        nargs="?",
+        const=BASELINE,
+        help="add pdfplumber's tables found and cells right, read from this file (default: pdfplumber_baseline.md)",
+    )
     args = ap.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="corpus-"))
     extract(out, args.only)
     scores = {p.stem: score_variant(out, p) for p in expected_files(args.only)}
-    text = markdown(scores)
+    text = markdown(scores, read_baseline(args.baseline) if args.baseline else None)
     print(text)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")

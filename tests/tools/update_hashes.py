@@ -26,7 +26,8 @@ from conftest import FIXTURE_PDFS, PLANS, ROOT, content_hashes, differences, wri
 
 PINNED = TESTS / "data" / "content_hashes.json"
 ABOUT = (
-    "SHA-256 of each dataset's rows (sorted-key JSON of pyarrow's to_pylist) for the fixture plans, per stage. "
+    "SHA-256 of each dataset's rows (sorted-key JSON of pyarrow's to_pylist) for the fixture plans, per stage; "
+    "documents' run_id and extracted_at (they differ per run) left out. "
     "Checked by tests/test_content_hashes.py; rewritten on purpose by `.venv/bin/python tests/tools/update_hashes.py`."
 )
 
