@@ -49,6 +49,9 @@ $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,lint,cluster]'
+	# rapidocr pulls opencv-python, which needs libGL; the headless build (same cv2) does not
+	$(BIN)/python -m pip uninstall --quiet --yes opencv-python
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps opencv-python-headless
 	@touch $@
 
 extract: $(STAMP)

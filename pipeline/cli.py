@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout",
         type=float,
         metavar="SECONDS",
-        help="wall-time limit per plan (default: 120 s + 5 s a page); a plan over it fails alone",
+        help="wall-time limit per plan (default: 120 s + 10 s a page); a plan over it fails alone",
     )
     ex.add_argument(
         "--max-memory",

@@ -7,11 +7,14 @@ decompression bomb only. No traceback, no hang, no memory past the limits.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pandas as pd
+import pikepdf
 import pytest
 
 TESTS = Path(__file__).resolve().parent
@@ -38,13 +41,24 @@ def test_mutators_are_deterministic():
     assert {r.mutator for r in fuzz.plan_mutants(300, 1)} == set(fuzz.MUTATORS)
 
 
+def _inflated(raw: bytes) -> int:
+    """The size a Flate stream inflates to, counted in 64 MB steps (never held whole)."""
+    d, size, data = zlib.decompressobj(), 0, raw
+    while data:
+        size += len(d.decompress(data, 64 * fuzz.MB))
+        data = d.unconsumed_tail
+    return size
+
+
 def test_bombs_are_small_on_disk_and_large_inflated():
     data = fuzz.deflate_bomb(b"head ", b"0 ", 3, b" tail")
-    import zlib
-
     assert zlib.decompress(data) == b"head " + b"0 " * (3 * fuzz.MB // 2) + b" tail"
     for mutator in fuzz.BOMBS:
-        assert len(fuzz.make_mutant(mutator, 1)) < fuzz.KEEP_MAX_BYTES
+        mutant = fuzz.make_mutant(mutator, 1)
+        assert len(mutant) < fuzz.KEEP_MAX_BYTES
+        with pikepdf.open(io.BytesIO(mutant)) as pdf:
+            largest = max(_inflated(o.read_raw_bytes()) for o in pdf.objects if isinstance(o, pikepdf.Stream))
+        assert largest >= 200 * fuzz.MB
 
 
 def _batch(tmp_path: Path, names: list[str], stderr: str, summary: list[dict], rc: int | None = 1) -> fuzz.Batch:

@@ -357,3 +357,23 @@ def test_the_hostile_batch_of_the_issue_ends_with_every_good_plan_and_one_line_p
     assert len(error_lines(res.stderr)) == len(failures), res.stderr
     docs = pd.read_parquet(tmp_path / "out" / "documents")
     assert sorted(docs.plan_id.astype(str)) == sorted(p.stem for p in batch if p.name.startswith("after"))
+
+
+def test_text_that_decodes_only_to_cids_is_an_unreadable_text_layer(tmp_path):
+    from hostile import cid_only, good_plan
+
+    pdf = good_plan(tmp_path / "cid.pdf", "编码")
+    cid_only(pdf)
+    res = cli("extract", pdf, "--out", tmp_path / "out", "-q", "--ocr", "never")
+    (line,) = error_lines(res.stderr)
+    assert "text layer is unreadable" in line and "chapter" not in line
+
+
+def test_rotated_pages_are_read_in_their_display_orientation(tmp_path):
+    from hostile import good_plan, rotate_pages
+
+    pdf = good_plan(tmp_path / "rotated.pdf", "旋转", chapters=3)
+    rotate_pages(pdf, [90, 180, 270])
+    assert cli("extract", pdf, "--out", tmp_path / "out", "-q").returncode == 0
+    outline = pd.read_parquet(tmp_path / "out" / "outline")
+    assert list(outline.title) == ["总体要求", "创新发展", "绿色发展"]

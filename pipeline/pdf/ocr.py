@@ -125,6 +125,20 @@ def usable_text(page: PageData, cfg: OcrSettings) -> bool:
     return quality is not None and quality >= 1 - cfg.bad_share
 
 
+def check_readable(doc: ParsedPdf, cfg: OcrSettings) -> None:
+    """Without OCR (`never`): a text layer most of whose pages are unusable (glyphs decoding only to `(cid:N)`,
+    private-use code points) is an unreadable text layer, not a plan without headings."""
+    with_text = [p for p in doc.pages if text_quality(p) is not None]
+    bad = [p for p in with_text if not usable_text(p, cfg)]
+    if with_text and len(bad) > len(with_text) / 2:
+        raise NoTextLayerError(
+            f"the text layer is unreadable: on {len(bad)} of {len(with_text)} pages its characters decode to "
+            "nothing readable ((cid:N) glyphs, private-use code points)",
+            file=Path(doc.path).name,
+            expected="a PDF with a readable text layer, or --ocr auto to read such pages from their image",
+        )
+
+
 def pages_to_ocr(doc: ParsedPdf, how: str, cfg: OcrSettings) -> list[int]:
     if how == "always":
         return [p.number for p in doc.pages]
@@ -306,6 +320,7 @@ def apply_ocr(
     wanted = pages_to_ocr(out, how, cfg)
     if not wanted:
         ingest.check_text_layer(out)
+        check_readable(out, cfg)
         return out
     done = _ocr_wanted(doc, wanted, cache_dir, cfg, runner or ocr_here)
     snap_sizes(list(done.values()), cfg)

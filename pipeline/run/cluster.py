@@ -68,7 +68,7 @@ from pipeline.pdf import cache, ingest, ocr
 from pipeline.pdf.model import ParsedPdf
 from pipeline.run import extract, runlog, workers
 from pipeline.run.extract import Checked, OnStage, Result, RunStamp
-from pipeline.run.stages import PERSISTED, fingerprint
+from pipeline.run.stages import PERSISTED, STAGES, fingerprint
 from pipeline.settings import settings_for
 from pipeline.storage import store
 from pipeline.storage.registry import PlanJob
@@ -367,12 +367,19 @@ def ocr_work(task: OcrTask) -> workers.Work:
     return work
 
 
+_warmed: set[str] = set()  # what this worker process has loaded for its plans: "stages", "text"
+
+
 def prepare_worker(checked: Checked) -> None:
     """Load once in the worker process what each plan's process would load again (as `extract_plans` does before
-    forking): the stages' fingerprints and modules, their libraries, the text stage's dictionaries if it runs."""
-    for s in PERSISTED:
-        fingerprint(s)
-    extract.warm_up({"plan": checked})
+    forking): the stages' modules and libraries, the text stage's dictionaries if it runs; the stages' fingerprints
+    are checked at every task (cached, but computed again after a change of settings)."""
+    for name in STAGES:
+        fingerprint(name)
+    want = {"stages", "text"} if isinstance(checked, tuple) and "text" in checked[1] else {"stages"}
+    if not want <= _warmed:
+        extract.warm_up({"plan": checked})
+        _warmed.update(want)
 
 
 def isolated(job: PlanJob, work: workers.Work, run: RunContext) -> Any:

@@ -162,7 +162,9 @@ def upstream(stage: Stage) -> list[Stage]:
     return list(dict.fromkeys(PRODUCER[r] for r in stage.reads))
 
 
-EXTRA_SETTINGS = {"ingest": ("ocr",)}  # OCR runs as part of reading the PDF: its settings are the ingest stage's
+# OCR runs as part of reading the PDF (after the ingest cache): its code and settings are the ingest stage's
+EXTRA_MODULES = {"ingest": ("pipeline.pdf.ocr",)}
+EXTRA_SETTINGS = {"ingest": ("ocr",)}
 
 
 def settings_sections(name: str) -> tuple[str, ...]:
@@ -185,6 +187,8 @@ def fingerprint(name: str) -> str:
     s = STAGES[name]
     h = hashlib.sha256(name.encode())
     h.update(code_fingerprint(s.module, s.schemas + (s.writes if s.persisted else ())).encode())
+    for module in EXTRA_MODULES.get(name, ()):
+        h.update(code_fingerprint(module).encode())
     h.update(inspect.getsource(s.run).encode())
     for section in settings_sections(name):
         h.update(json.dumps(settings.describe(section), sort_keys=True).encode())

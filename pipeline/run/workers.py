@@ -34,7 +34,7 @@ from pipeline.storage.registry import PlanJob
 log = logging.getLogger(__name__)
 
 BASE_SECONDS = 120.0  # the time limit of a plan: this, plus PAGE_SECONDS per page once its page count is known
-PAGE_SECONDS = 5.0
+PAGE_SECONDS = 10.0  # a page read through OCR takes 2 to 3 s of CPU; a loaded machine twice that
 MEMORY_SHARE = 0.5  # the memory limit of a worker: this share of the machine's memory, split between workers
 MIN_MEMORY = 4 * 2**30  # OCR (onnxruntime) reserves ~3 GB of address space
 EXIT_GRACE = 10.0  # seconds a worker that sent its result (or closed its pipe) may take to end
