@@ -6,6 +6,7 @@ The quick tests share one LocalCluster of one worker process (started once for t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -92,8 +93,6 @@ def test_small_plans_on_a_local_cluster_match_a_local_run(local_address, tmp_pat
 
 
 def test_a_worker_that_does_not_see_the_output_folder_stops_the_run(local_address, tmp_path, monkeypatch):
-    import contextlib
-
     @contextlib.contextmanager
     def unseen(out: Path):  # the client's marker, as a worker on another filesystem would (not) see it
         yield out.absolute() / f"{cluster.MARKER}.elsewhere"
@@ -194,28 +193,29 @@ def test_serial_jobs_2_and_a_local_cluster_write_the_same_datasets(tmp_path):
     assert times["jindong-2022-revision"]["task_started"] >= times["jindong-2021"]["task_finished"]
 
 
-def kill_a_worker_mid_plan(address: str, killed: list[str], stop: threading.Event) -> None:
-    """Kill (SIGKILL) the first Dask worker seen running a plan in its plan process."""
+def kill_a_worker_mid_plan(address: str, killed: list[int], stop: threading.Event) -> None:
+    """Kill (SIGKILL) the first Dask worker process seen running a plan in a plan process of its own."""
     import psutil
     from distributed import Client
 
     with Client(address) as client:
-        pids = client.run(os.getpid)
-        while not stop.is_set():
-            for addr, keys in client.processing().items():
-                busy = any(str(k).startswith("plan-") for k in keys)
-                if busy and addr in pids and psutil.Process(pids[addr]).children():
-                    os.kill(pids[addr], signal.SIGKILL)
-                    killed.append(addr)
+        pids = list(client.run(os.getpid).values())
+    workers = [psutil.Process(pid) for pid in pids]
+    while not stop.is_set():
+        for worker in workers:
+            with contextlib.suppress(psutil.Error):  # a plan process: forked, the worker's command line
+                if any(c.cmdline() == worker.cmdline() for c in worker.children()):
+                    os.kill(worker.pid, signal.SIGKILL)
+                    killed.append(worker.pid)
                     return
-            time.sleep(0.05)
+        time.sleep(0.005)
 
 
 @pytest.mark.corpus
 def test_killing_a_worker_mid_run_still_extracts_every_plan_once(tmp_path):
     pdfs = [small_plan(tmp_path / f"p{i}.pdf", extra="新增一句。" * i) for i in range(4)]
     out = tmp_path / "out"
-    killed: list[str] = []
+    killed: list[int] = []
     stop = threading.Event()
     with cluster.local_cluster(2) as address:
         killer = threading.Thread(target=kill_a_worker_mid_plan, args=(address, killed, stop))
@@ -238,10 +238,14 @@ def test_killing_a_worker_mid_run_still_extracts_every_plan_once(tmp_path):
 @pytest.mark.corpus
 def test_a_daemonic_worker_still_runs_each_plan_in_a_process_of_its_own(tmp_path):
     """A cluster started with Dask's defaults (daemonic workers): the plan still runs under its time limit."""
+    import dask
     from distributed import Client, LocalCluster
 
     pdf = small_plan(tmp_path / "a.pdf")
-    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as lc:
+    with (
+        dask.config.set({"distributed.worker.daemon": True}),  # Dask's default (the module's cluster set it off)
+        LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as lc,
+    ):
         with Client(lc) as client:
             assert list(client.run(lambda: multiprocessing.current_process().daemon).values()) == [True]
         slow = cli("extract", pdf, "--out", tmp_path / "out", "--scheduler", lc.scheduler_address, "--timeout", "0.2")

@@ -66,7 +66,7 @@ from pipeline import settings
 from pipeline.errors import InternalError, MemoryLimitError, OutputError, PipelineError, WorkerDiedError, quoted
 from pipeline.pdf import cache, ingest, ocr
 from pipeline.pdf.model import ParsedPdf
-from pipeline.run import extract, runlog, workers
+from pipeline.run import extract, runlog, stages, workers
 from pipeline.run.extract import Checked, OnStage, Result, RunStamp
 from pipeline.run.stages import PERSISTED, STAGES, fingerprint
 from pipeline.settings import settings_for
@@ -546,6 +546,7 @@ def extract_plans_distributed(
         cache.clean_orphans(out)
         run = runlog.RunLog.start(out)
         try:
+            stages.fingerprint.cache_clear()  # the code on disk, as the workers will run it (and the check compares)
             checked = {j.plan_id: extract.check_job(j, out, force) for j in jobs}
             if not any(extract.needs_worker(c) for c in checked.values()):
                 return without_tasks(jobs, checked, run, on_result)
