@@ -134,7 +134,8 @@ def _needs_nfkc(cp: int) -> bool:
 
 @functools.lru_cache(maxsize=65536)
 def unify_ideographs(text: str) -> str:
-    """Map Kangxi radicals, radical supplements and compatibility ideographs to unified ideographs.
+    """Map Kangxi radicals, radical supplements and compatibility ideographs to unified ideographs (and a lone
+    surrogate, which a broken character map can give, to U+FFFD).
 
     Only those blocks are touched: full-width punctuation and everything else stay as printed.
     """
@@ -143,7 +144,9 @@ def unify_ideographs(text: str) -> str:
     out = []
     for ch in text:
         cp = ord(ch)
-        if _needs_nfkc(cp):
+        if 0xD800 <= cp <= 0xDFFF:  # a lone surrogate (a broken character map): no character, and not writable
+            out.append("\ufffd")
+        elif _needs_nfkc(cp):
             out.append(unicodedata.normalize("NFKC", ch))
         elif 0x2E80 <= cp <= 0x2EFF:
             out.append(RADICALS_SUPPLEMENT.get(ch, ch))

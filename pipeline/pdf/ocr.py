@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline import settings
-from pipeline.errors import NoTextLayerError
+from pipeline.errors import NoTextLayerError, TruncatedPdfError
 from pipeline.pdf import ingest
 from pipeline.pdf.model import Char, PageData, ParsedPdf
 from pipeline.pdf.ocr_graphics import (
@@ -155,7 +155,15 @@ def render_page(path: str | Path, number: int, dpi: float) -> tuple[Image, float
     (as displayed: a /Rotate page is rendered turned)."""
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(str(path))
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:  # pages without text in a file the renderer cannot open: a damaged PDF
+        raise TruncatedPdfError(
+            f"page {number} has no usable text and cannot be rendered for OCR ({e})",
+            file=Path(path).name,
+            page=number,
+            expected="a complete, readable PDF",
+        ) from None
     try:
         page = pdf[number - 1]
         width, height = page.get_size()

@@ -22,6 +22,7 @@ Thresholds are `TablesSettings`, relative to the layout's `Measures`.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -367,8 +368,8 @@ def text_columns(frags: list[Frag], reg: Region, ctx: Context) -> list[tuple[flo
     that nearly every line leaves free (a wrapped cell running across one gutter in a few lines does not
     close it)."""
     lines = frag_lines(frags, ctx)
-    if not lines:
-        return []
+    if not lines or not math.isfinite(reg.x1 - reg.x0) or reg.x1 - reg.x0 > max(ctx.m.page_w, ctx.m.page_h):
+        return []  # no page is wider than that: a region drawn off the page (a damaged content stream)
     x0, width = int(reg.x0), int(reg.x1 - reg.x0) + 2
     cover = [0] * width
     for ln in lines:

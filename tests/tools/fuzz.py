@@ -29,7 +29,8 @@ from the run summary (`OUT/_runs/*.json`) when the command writes one, else from
     misdiagnosed a one-line error that blames the PDF for a MemoryError (a limit hit, not a damaged file)
     bad-line     a failure without exactly one `error:` line naming the file
 
-Only success and clean-error are clean, and timeout and memory for the bombs. Every other outcome is kept as
+Success, clean-error and memory (a limit reached: one line, the plan alone) are clean, and timeout for the
+bombs. Every other outcome is kept as
 a reproducer, `tests/data/fuzz/<outcome>-<mutator>-<seed>.pdf` (at most a few per distinct failure and never a
 file over 1 MB), and every one is listed with its recipe and its stderr line in `tests/data/fuzz/recipes.json`;
 tests/test_fuzz.py runs each. The outcome counts are printed as a Markdown table, mutator by outcome.
@@ -761,8 +762,9 @@ class Result:
 
 
 def is_clean(outcome: str, bomb: bool) -> bool:
-    """A success or a clean one-line error; for a decompression bomb, a time or memory limit too."""
-    return outcome in CLEAN or (bomb and outcome in BOUNDED)
+    """A success or a clean one-line error, a memory limit reached (bounded: one line, the plan alone); for a
+    decompression bomb, a time limit too."""
+    return outcome in CLEAN or outcome == "memory" or (bomb and outcome in BOUNDED)
 
 
 TRACEBACK = "Traceback (most recent call last)"
