@@ -526,11 +526,12 @@ def extract_plans_distributed(
     jobs: list[PlanJob],
     out: Path,
     scheduler: str,
-    n_jobs: int = 1,
+    *,
+    limits: workers.Limits | None = None,
+    on_result: Callable[[PlanJob, Result], None] | None = None,
     force: bool = False,
     on_stage: Callable[[PlanJob], OnStage] | None = None,
-    on_result: Callable[[PlanJob, Result], None] | None = None,
-    limits: workers.Limits | None = None,
+    n_jobs: int = 1,
 ) -> list[Result]:
     """`extract_plans` on the Dask cluster `scheduler` names (see the module's docstring): the same results, the
     same output, one task per stale plan.
