@@ -110,6 +110,18 @@ def replaced(stage: str, run) -> extract_mod.Stage:
     return dataclasses.replace(extract_mod.STAGES[stage], run=run)
 
 
+def sabotaged(stage: str, plan_id: str, act) -> extract_mod.Stage:
+    """The stage, doing `act()` first on plan `plan_id` (a bug, a hang, a memory hog, a kill)."""
+    real = extract_mod.STAGES[stage].run
+
+    def run(r):
+        if r.job.plan_id == plan_id:
+            act()
+        return real(r)
+
+    return replaced(stage, run)
+
+
 def test_a_plan_over_its_time_limit_fails_alone(tmp_path, good, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -129,15 +141,11 @@ def test_a_plan_over_its_memory_limit_fails_alone(tmp_path, good, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()
     a, b = goods(raw, good, 2)
-    real = extract_mod.STAGES["structure"].run
 
-    def hungry(r):
-        if r.job.plan_id == "good0":
-            hog = [bytearray(2**20) for _ in range(8000)]  # 8 GB, far over the limit
-            del hog
-        return real(r)
+    def hog() -> None:
+        [bytearray(2**20) for _ in range(8000)]  # 8 GB, far over the limit
 
-    monkeypatch.setitem(extract_mod.STAGES, "structure", replaced("structure", hungry))
+    monkeypatch.setitem(extract_mod.STAGES, "structure", sabotaged("structure", "good0", hog))
     res = cli("extract", a, b, "--out", tmp_path / "out", "-q", "--max-memory", "3G")
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert len(error_lines(res.stderr)) == 1, res.stderr
@@ -150,14 +158,8 @@ def test_a_killed_worker_is_that_plans_failure(tmp_path, good, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()
     a, b = goods(raw, good, 2)
-    real = extract_mod.STAGES["structure"].run
-
-    def killed(r):
-        if r.job.plan_id == "good0":
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(r)
-
-    monkeypatch.setitem(extract_mod.STAGES, "structure", replaced("structure", killed))
+    kill = lambda: os.kill(os.getpid(), signal.SIGKILL)  # noqa: E731
+    monkeypatch.setitem(extract_mod.STAGES, "structure", sabotaged("structure", "good0", kill))
     res = cli("extract", a, b, "--out", tmp_path / "out", "-q", "--jobs", "2")
     assert res.returncode == 1 and "Traceback" not in res.stderr
     (line,) = error_lines(res.stderr)
