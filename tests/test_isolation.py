@@ -154,6 +154,21 @@ def test_a_plan_over_its_memory_limit_fails_alone(tmp_path, good, monkeypatch):
     assert list(pd.read_parquet(tmp_path / "out" / "documents").plan_id.astype(str)) == ["good1"]
 
 
+def test_address_space_reserved_but_never_touched_here_is_not_the_plans(tmp_path, good):
+    """A process that has reserved address space it never touched (allocator arenas, the threads of a Dask
+    cluster it ran: CI once saw every plan of a batch time out after such a run) still extracts under a limit
+    smaller than its own address space: the worker's limit is the plan's memory plus what it inherited unused."""
+    import mmap
+
+    reserved = mmap.mmap(-1, 3 * 2**30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    try:
+        res = cli("extract", good, "--out", tmp_path / "out", "-q", "--max-memory", "1G", "--timeout", "60")
+    finally:
+        reserved.close()
+    assert res.returncode == 0, res.stderr
+    assert list(pd.read_parquet(tmp_path / "out" / "documents").plan_id.astype(str)) == ["good"]
+
+
 def test_a_killed_worker_is_that_plans_failure(tmp_path, good, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()

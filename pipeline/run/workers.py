@@ -100,8 +100,10 @@ def _worker(conn: Connection, work: Work, plan_id: str, log_dir: Path, max_memor
     for h in list(root.handlers):
         root.removeHandler(h)
     root.addHandler(PipeLogHandler(conn))
+    use_system_allocator()
     if max_memory:
-        resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+        cap = address_space_limit(max_memory)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     def on_stage(name: str, total: int) -> Callable[[int], None]:
         conn.send(("stage", name, total))
@@ -124,6 +126,28 @@ def _worker(conn: Connection, work: Work, plan_id: str, log_dir: Path, max_memor
         conn.send(("error", internal_error(plan_id, log_dir, traceback.format_exc())))
     conn.close()
     os._exit(0)  # no atexit handlers, no flushing of the parent's buffers twice
+
+
+def use_system_allocator() -> None:
+    """Arrow's default allocator (mimalloc) reserves 1 GiB of address space on its first allocation: in a
+    worker whose address space is limited, Arrow allocates with the C library's `malloc` instead."""
+    with contextlib.suppress(Exception):
+        import pyarrow
+
+        pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
+
+def address_space_limit(max_memory: int) -> int:
+    """The address-space limit of a worker that may use `max_memory` bytes: that, plus the address space it
+    inherited from the process it was forked from and never touched (allocator arenas and thread stacks
+    reserved there are address space, not memory). What is resident already counts."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return max_memory
+    fields = (ln.partition(":") for ln in status.splitlines())
+    kb = {k: int(v.split()[0]) for k, _, v in fields if k in ("VmSize", "VmRSS")}
+    return max_memory + max(0, kb.get("VmSize", 0) - kb.get("VmRSS", 0)) * 1024
 
 
 def out_of_memory(e: BaseException) -> bool:
