@@ -35,7 +35,7 @@ help:
 	@echo "make corpus    regenerate the layout corpus (tests/corpus/variants)"
 	@echo "make docs      regenerate the README data dictionary from schemas/"
 	@echo "make bench     time and memory per stage on the bundled plan (1 and 2 workers)"
-	@echo "make bench-corpus   40 corpus plans on a Dask LocalCluster of 1 and 2 workers, against --jobs 1 and 2"
+	@echo "make bench-corpus   40 small and 8 full-size plans on a Dask LocalCluster of 1 and 2 workers, against --jobs 1 and 2"
 	@echo "make fuzz     run N (200) mutated plan PDFs through the CLI (SEED=...); reproducers to tests/data/fuzz/"
 	@echo "make compare-tables   indicator tables: this pipeline vs pdfplumber vs camelot"
 	@echo "make clean     remove $(OUT)/ output (keeps .venv)"
@@ -123,7 +123,8 @@ fuzz: $(READY)
 	$(BIN)/python tests/tools/fuzz.py -n $(N) $(if $(SEED),--seed $(SEED))
 
 # plans per minute on a Dask LocalCluster of 1 and then 2 workers, the speed-up, and the scheduler's overhead per
-# plan against --jobs 1 and 2 (40 corpus variants, each run in a fresh process and a fresh output folder)
+# plan against --jobs 1 and 2 (40 small corpus variants, then 8 full-size plans; each run in a fresh process and a
+# fresh output folder)
 .PHONY: bench-corpus
 bench-corpus: $(READY)
-	$(BIN)/python -m pipeline.tools.bench_corpus --plans 40 --variants tests/corpus/variants
+	$(BIN)/python -m pipeline.tools.bench_corpus --plans 40 --variants tests/corpus/variants --full-size 8

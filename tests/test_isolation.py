@@ -137,6 +137,28 @@ def test_a_plan_over_its_time_limit_fails_alone(tmp_path, good, monkeypatch):
     assert list(pd.read_parquet(tmp_path / "out" / "documents").plan_id.astype(str)) == ["good1"]
 
 
+def test_a_plan_read_from_the_ingest_cache_still_gets_its_page_count_time_limit(tmp_path):
+    """A rerun whose pages come from the ingest cache (after a crash mid-OCR, or with --force) reports the page
+    count all the same: its worker's time limit is the base plus the per-page seconds, not the base alone."""
+    seen: list[tuple[str, int]] = []
+
+    def on_stage(job: PlanJob):
+        def stage(name: str, total: int):
+            seen.append((name, total))
+            return lambda n: None
+
+        return stage
+
+    from hostile import good_plan
+
+    job = PlanJob(pdf=good_plan(tmp_path / "long.pdf", "页数", chapters=6), plan_id="long")
+    extract_mod.extract_plans([job], tmp_path / "out")
+    extract_mod.extract_plans([job], tmp_path / "out", force=True, on_stage=on_stage)
+    pages = int(pd.read_parquet(tmp_path / "out" / "documents").page_count.iloc[0])
+    assert ("ingest", pages) in seen and pages > 1
+    assert workers.Limits().seconds_for(pages) > workers.BASE_SECONDS
+
+
 def test_a_plan_over_its_memory_limit_fails_alone(tmp_path, good, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -292,6 +292,8 @@ class PlanRun:
                 info = ingest.document_info(self.job.pdf)
                 doc = ingest.run(self.job.pdf, progress=self.timer.restart(info[0]), sha=self.sha, info=info)
             self.parsed = True
+        else:  # read from the cache: its page count (and with it the plan's time limit) is known all the same
+            self.timer.restart(doc.page_count)(doc.page_count)
         if self.parsed:  # written alongside the next stages (Parquet writing releases the GIL)
             self.caching = threading.Thread(target=_store_cache, args=(self.out, doc, key), daemon=True)
             self.caching.start()

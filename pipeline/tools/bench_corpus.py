@@ -1,16 +1,20 @@
 """Benchmark: a corpus on a Dask LocalCluster of 1 and then 2 workers, against `--jobs 1` and `--jobs 2`.
 
-    python -m pipeline.tools.bench_corpus [--plans 40] [--variants tests/corpus/variants] [--json FILE]
+    python -m pipeline.tools.bench_corpus [--plans 40] [--variants tests/corpus/variants]
+                                          [--full-size 8 [--plan raw/jindong-2021.pdf]] [--json FILE]
 
-Each run extracts the same plans (the corpus variants, in name order) into a fresh folder, in a
-fresh process of its own (imports, the cluster's start and its workers' warm-up included), and
-notes when each plan's result came back and how long the plan's own stages took. Reported per
-run: wall seconds, plans per minute, the seconds to the first result (start-up), the steady pace
-(seconds between results, from the first to the last), a plan's mean time in its stages, and
-the time per plan outside them (workers x pace - plan: forking, scheduling, results coming
-back). Then: the speed-up from 1 to 2 cluster workers, and the scheduler's overhead per plan
-against `--jobs` with as many processes: the difference of the time outside the plans (each run
-against its own stage times, so that a machine busier in one run than in another counts less),
+Two corpora: small plans (the layout-corpus variants, 2 to 5 pages, in name order) and, with
+`--full-size N`, N full-size plans (copies of a bundled plan, each made a file of its own by a
+comment after its end, so none is read from another's cache). Small plans show the fixed cost per
+plan; full-size plans are what a corpus of district plans is made of. Each run extracts the same
+plans into a fresh folder, in a fresh process of its own (imports, the cluster's start and its
+workers' warm-up included), and notes when each plan's result came back and how long the plan's own
+stages took. Reported per run: wall seconds, plans per minute, the seconds to the first result
+(start-up), the steady pace (seconds between results, from the first to the last), a plan's mean
+time in its stages, and the time per plan outside them (workers x pace - plan: forking, scheduling,
+results coming back). Then: the speed-up from 1 to 2 cluster workers, and the scheduler's overhead
+per plan against `--jobs` with as many processes: the difference of the time outside the plans (each
+run against its own stage times, so that a machine busier in one run than in another counts less),
 and of the wall times spread over the plans, as a share of a plan's time.
 """
 
@@ -133,10 +137,32 @@ def corpus(variants: Path, count: int) -> list[Path]:
     return pdfs
 
 
+def full_size_copies(pdf: Path, n: int, folder: Path) -> list[Path]:
+    """`n` copies of `pdf` in `folder`, each with other bytes (a PDF comment appended) and its own name."""
+    data = pdf.read_bytes()
+    out = []
+    for i in range(1, n + 1):
+        copy = folder / f"{pdf.stem}-copy{i:02d}.pdf"
+        copy.write_bytes(data + f"\n% bench copy {i}\n".encode())
+        out.append(copy)
+    return out
+
+
+def session(pdfs: list[Path]) -> tuple[str, dict[str, dict[str, float]]]:
+    """Every run of `RUNS` on `pdfs`: the table and the comparison lines, and the figures."""
+    runs: dict[str, dict[str, float]] = {}
+    for name, how in RUNS.items():
+        log.info("%s: %d plans", name, len(pdfs))
+        runs[name] = figures(timed_run(how, pdfs), len(pdfs), int(how.partition(":")[2]))
+    return "\n".join([*table(runs), "", *comparison(runs, len(pdfs))]), runs
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--plans", type=int, default=40, help="plans to extract (default: 40)")
     ap.add_argument("--variants", type=Path, default=ROOT / "tests" / "corpus" / "variants", help="folder of PDFs")
+    ap.add_argument("--full-size", type=int, default=0, help="also N full-size plans (copies of --plan)")
+    ap.add_argument("--plan", type=Path, default=ROOT / "raw" / "jindong-2021.pdf", help="the full-size plan")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--run", help=argparse.SUPPRESS)  # a child: one run (jobs:N or local:N)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -147,14 +173,16 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(json.dumps(one_run(args.run, args.pdfs, args.out)) + "\n")
         return 0
     pdfs = corpus(args.variants, args.plans)
-    runs: dict[str, dict[str, float]] = {}
-    for name, how in RUNS.items():
-        log.info("%s: %d plans", name, len(pdfs))
-        runs[name] = figures(timed_run(how, pdfs), len(pdfs), int(how.partition(":")[2]))
-    text = "\n".join([*table(runs), "", *comparison(runs, len(pdfs))])
-    sys.stdout.write(text + "\n")
+    text, runs = session(pdfs)
+    sys.stdout.write(f"## {len(pdfs)} small plans ({args.variants.name})\n\n{text}\n")
+    figures_all = {"small": runs}
+    if args.full_size:
+        with tempfile.TemporaryDirectory(prefix="bench-plans-") as folder:
+            text, runs = session(full_size_copies(args.plan, args.full_size, Path(folder)))
+        sys.stdout.write(f"\n## {args.full_size} full-size plans (copies of {args.plan.name})\n\n{text}\n")
+        figures_all["full_size"] = runs
     if args.json:
-        args.json.write_text(json.dumps(runs, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(figures_all, indent=1), encoding="utf-8")
     return 0
 
 
