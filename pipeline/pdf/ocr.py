@@ -204,7 +204,8 @@ def ocr_page(img: Image, number: int, width: float, height: float, cfg: OcrSetti
     for q, r in signs:  # a line of signs alone (`--`): its ink says nothing of its size, the page's does
         chars += add_line(line_chars(r, q, sheet, cfg, em), q, px, boxes, glyphs)
     if em is not None:
-        chars += missed(sheet, em, boxes, cfg)
+        small = float(np.percentile([c.size for c in chars], 10)) / px  # table text, notes: the page's small type
+        chars += missed(sheet, min(em, small), boxes, cfg)
         chars += marks(sheet.bare, lines, boxes, em, px, cfg)
     page = PageData(number=number, width=width, height=height, chars=chars, images=1, text_source="ocr")
     page.segs = rulings(h_mask, v_mask, glyphs, px, cfg)
@@ -222,7 +223,8 @@ def add_line(line: list[Char], q: Quad, px: float, boxes: list[Box], glyphs: lis
 
 def missed(sheet: Sheet, em: float, boxes: list[Box], cfg: OcrSettings) -> list[Char]:
     """Characters in the ink the detector left out, read as lines of their own; kept when read with a mean
-    confidence of at least `leftover_conf` (specks and drawings are not). Their boxes join `boxes`."""
+    confidence of at least `leftover_conf` (specks and drawings are not). Their boxes join `boxes`. `em` is the
+    page's small type (the detector leaves out a figure alone in a table cell, printed smaller than the body)."""
     out: list[Char] = []
     for box in leftovers(sheet.bare, boxes, em):
         x0, y0, x1, y1 = box

@@ -149,30 +149,33 @@ def bars_below(ink: Mask, cx: float, top: float, bottom: float, em: float) -> in
 
 def comparator(ink: Mask, cx: float, top: float, bottom: float, em: float) -> str | None:
     """The comparison sign a glyph draws, if it is one: a chevron over one bar (`≥`, `≤`) or two (`≧`, `≦`),
-    pointing the way its middle row's ink leans (right: greater). None without a bar below."""
+    pointing the way its middle row reaches (further right than its ends: greater). None without a bar below."""
     bars = bars_below(ink, cx, top, bottom, em)
     if bars == 0:
         return None
     h, w = ink.shape
     x0, x1 = max(0, round(cx - 0.45 * em)), min(w, round(cx + 0.45 * em) + 1)
-    y0, y1 = max(0, round(top)), min(h, round((top + bottom) / 2))
-    rows = [np.flatnonzero(row) for row in ink[y0:y1, x0:x1]]
-    means = [float(r.mean()) + x0 for r in rows if len(r)]
-    if len(means) < 3:
+    band = ink[max(0, round(top)) : min(h, round(bottom) + 1), x0:x1]
+    long = [max((b - a for a, b in runs(row)), default=0) >= 0.4 * em for row in band]
+    chevron = band[: next((k for k, on in enumerate(long) if on), len(long))]
+    rights = [int(np.flatnonzero(row).max()) for row in chevron if row.any()]
+    if len(rights) < 3:
         return None
-    greater = max(means) - cx > cx - min(means)
+    greater = rights[len(rights) // 2] > (rights[0] + rights[-1]) / 2
     return ("≥" if greater else "≤") if bars == 1 else ("≧" if greater else "≦")
 
 
 DASHES = frozenset("一—-－–―")
 SIGN_LOOKALIKES = frozenset("≥≤><MW")  # what the recogniser, which lacks `≧` and `≦`, reads them as
+BAR_LOOKALIKES = frozenset("1lI|丨!")  # what it reads a dash standing alone in a table cell as, now and then
 
 
 def fix_glyphs(chars: list[Char], ink: Mask, px: float) -> list[Char]:
     """Characters the recogniser's set lacks or confuses, told apart by their ink (`chars` in points, `px` points
     a pixel). A dash is as long as its bar of ink: the double dash `——` of Chinese text when it runs over 1.3 em
     (two, less the side bearings), a hyphen under half an em, an em dash from three quarters of one (the
-    ideograph `一` kept). A comparison sign is read from its shape (`comparator`): the recogniser lacks `≧` and
+    ideograph `一` kept); a `1`, `I` or `|` whose ink is such a bar across its middle is an em dash. A comparison
+    sign is read from its shape (`comparator`): the recogniser lacks `≧` and
     `≦` and reads them as `≥`, `≤`, or a letter; a letter after a letter (`PM2.5`) is left alone."""
     out: list[Char] = []
     skip_to = -1.0
@@ -197,10 +200,43 @@ def fix_glyphs(chars: list[Char], ink: Mask, px: float) -> list[Char]:
                 c.text = "-"
             elif length is not None and length >= 0.75 and c.text != "一":
                 c.text = "—"
+        elif c.text in BAR_LOOKALIKES and _is_bar(bar_run(ink, c.cx / px, c.cy / px, em), em):
+            c.text = "—"  # a stroke standing up has no long bar of ink across its middle
         elif c.text in SIGN_LOOKALIKES and not (out and out[-1].text.isalpha() and out[-1].text.isascii()):
             c.text = comparator(ink, c.cx / px, c.top / px, c.bottom / px, em) or c.text
         out.append(c)
     return out
+
+
+def sign_before(chars: list[Char], ink: Mask, px: float, left: float, conf: float) -> list[Char]:
+    """A comparison sign the recogniser read nothing for (it lacks `≧` and `≦`, and now and then reads a line
+    from the figure after one): the first group of ink between the line's start (`left`, pixels) and a leading
+    figure, when it draws a sign (`comparator`), is put back before the figure with confidence `conf`."""
+    if not chars or not chars[0].text.isdigit():
+        return chars
+    first = chars[0]
+    em = first.size / px
+    x0, x1 = max(0, round(left)), round(first.x0 / px)
+    y0, y1 = max(0, round(first.top / px)), round(first.bottom / px)
+    if x1 - x0 < 0.3 * em or y1 <= y0:
+        return chars
+    cols = np.flatnonzero(ink[y0:y1, x0:x1].any(axis=0))
+    if len(cols) == 0:
+        return chars
+    gaps = np.flatnonzero(np.diff(cols) > 1)
+    a, b = int(cols[0]), int(cols[gaps[0]] if len(gaps) else cols[-1])
+    if b - a < 0.3 * em:
+        return chars
+    alone = ink[y0:y1, x0 + a : x0 + b + 1]  # the group's ink alone, the figure after it left out
+    sign = comparator(alone, (b - a) / 2, first.top / px - y0, first.bottom / px - y0, em)
+    if sign is None:
+        return chars
+    return [replace(first, text=sign, x0=(x0 + a) * px, x1=(x0 + b + 1) * px, conf=conf), *chars]
+
+
+def _is_bar(run: tuple[float, float] | None, em: float) -> bool:
+    """A thin bar at least three quarters of an em long: an em dash, not a figure one or a letter."""
+    return run is not None and run[1] - run[0] >= 0.75 * em
 
 
 def split_dash(c: Char, x0: float, x1: float) -> list[Char]:

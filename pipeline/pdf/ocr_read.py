@@ -24,7 +24,7 @@ import numpy as np
 
 from pipeline.pdf.chars import unify_ideographs
 from pipeline.pdf.model import Char
-from pipeline.pdf.ocr_graphics import Sheet, fix_glyphs, ink_rows, paper_level, stroke_width
+from pipeline.pdf.ocr_graphics import Sheet, fix_glyphs, ink_rows, paper_level, sign_before, stroke_width
 
 if TYPE_CHECKING:
     from pipeline.pdf.ocr import OcrSettings
@@ -222,7 +222,8 @@ def read_line(img: Image, q: Quad, cfg: OcrSettings) -> Read:
     height (the model's cost grows with the area it reads, and faster than the width past a point). A window
     holding figures or letters (narrow characters need more of the model's columns), or read with little
     confidence, is read again from the line scaled to `rec_fine` pixels. Each character is taken from the window
-    where it stands clear of the cut between windows, laid in the whitest column of their overlap."""
+    where it stands clear of the cut between windows, laid in the whitest column of their overlap. A short line is
+    read again, at `rec_fine` pixels and with more paper around it, twice (`fuller`)."""
     coarse = crop_line(img, q, int(cfg.rec_height))
     h, w = coarse.shape
     span, overlap = max(h, round(cfg.rec_window * h)), round(cfg.rec_overlap * h)
@@ -246,7 +247,26 @@ def read_line(img: Image, q: Quad, cfg: OcrSettings) -> Read:
                 out.text.append(t)
                 out.where.append(where)
                 out.conf.append(cf)
+    if w <= cfg.short_aspect * h:
+        fine = fine if fine is not None else crop_line(img, q, int(max(cfg.rec_fine, cfg.rec_height)))
+        for margin in (cfg.short_margin, 2 * cfg.short_margin):
+            out = fuller(out, _read(fine, 0, fine.shape[1], margin), cfg)
     return out
+
+
+def fuller(first: Read, second: Read, cfg: OcrSettings) -> Read:
+    """The second reading of a short line when it holds the first one's characters in order and more after the
+    first of them (the model drops a line's last characters, and reads a speck of paper before a line as a
+    sign), the more read with at least `rec_retry` confidence; else the first."""
+    if len(second.text) <= len(first.text) or not first.text or second.text[0] != first.text[0]:
+        return first
+    k = 0
+    for t, c in zip(second.text, second.conf, strict=True):
+        if k < len(first.text) and t == first.text[k]:
+            k += 1
+        elif c < cfg.rec_retry:
+            return first
+    return second if k == len(first.text) else first
 
 
 SIGNS = frozenset("≥≤<>＞＜%％+＋-－")
@@ -321,8 +341,8 @@ def line_chars(read: Read, q: Quad, sheet: Sheet, cfg: OcrSettings, em: float | 
     """A recognised line's characters in points (`px` points a pixel): each centred where the recogniser put it,
     one font size wide (half for a narrow character); the size from the pitch of its ideographs (set solid, one
     em apart) or else from its ink height, bold from its strokes' width against the size; punctuation and glyphs
-    the recogniser confuses put right. `em`: the size in pixels, known (a line of signs alone has no telling
-    ink)."""
+    the recogniser confuses put right, and a comparison sign it read nothing for put back (`sign_before`).
+    `em`: the size in pixels, known (a line of signs alone has no telling ink)."""
     box = (float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max()))
     left, right = box[0], box[2]
     px = sheet.px
@@ -344,7 +364,7 @@ def line_chars(read: Read, q: Quad, sheet: Sheet, cfg: OcrSettings, em: float | 
         out.append(
             Char(unify_ideographs(t), FONT, size, (cx - half) * px, y0, (cx + half) * px, y1, bold, conf=round(cf, 4))
         )
-    chars = fix_glyphs(set_solid(separate(out), spaced), sheet.ink, px)
+    chars = sign_before(fix_glyphs(set_solid(separate(out), spaced), sheet.ink, px), sheet.ink, px, left, cfg.mark_conf)
     return paired_brackets(ideographic_zero(full_width_punctuation(one_not_dash(chars))))
 
 
