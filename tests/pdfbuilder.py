@@ -47,6 +47,20 @@ class Cell:
     colspan: int = 1
 
 
+# the two-level header of a plan's review table (“十三五”规划主要指标完成情况)
+REVIEW_HEADER = [
+    [
+        Cell("类别", rowspan=2),
+        Cell("序号", rowspan=2),
+        Cell("指标名称", rowspan=2),
+        Cell("2015年", rowspan=2),
+        Cell("规划目标", colspan=2),
+        Cell("完成情况", colspan=2),
+    ],
+    [Cell("2020年"), Cell("年均增速"), Cell("2020年"), Cell("平均增速")],
+]
+
+
 @dataclass
 class Doc:
     path: str

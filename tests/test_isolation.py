@@ -77,14 +77,7 @@ def test_an_internal_error_is_that_plans_failure_with_its_traceback_in_the_log(t
     raw = tmp_path / "raw"
     raw.mkdir()
     a, b = goods(raw, good, 2)
-    real = extract_mod.STAGES["tables"].run
-
-    def buggy(run):
-        if run.job.plan_id == "good0":
-            raise KeyError("a column path")
-        return real(run)
-
-    monkeypatch.setitem(extract_mod.STAGES, "tables", replaced("tables", buggy))
+    monkeypatch.setitem(extract_mod.STAGES, "tables", sabotaged("tables", "good0", a_bug))
     res = cli("extract", a, b, "--out", tmp_path / "out", "-q")
     assert res.returncode == 1 and "Traceback" not in res.stderr
     (line,) = error_lines(res.stderr)
@@ -95,15 +88,8 @@ def test_an_internal_error_is_that_plans_failure_with_its_traceback_in_the_log(t
     assert list(pd.read_parquet(tmp_path / "out" / "documents").plan_id.astype(str)) == ["good1"]
 
 
-def slow_stage(seconds: float):
-    real = extract_mod.STAGES["structure"].run
-
-    def run(r):
-        if r.job.plan_id == "good0":
-            time.sleep(seconds)
-        return real(r)
-
-    return run
+def a_bug() -> None:
+    raise KeyError("a column path")
 
 
 def replaced(stage: str, run) -> extract_mod.Stage:
@@ -126,7 +112,7 @@ def test_a_plan_over_its_time_limit_fails_alone(tmp_path, good, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()
     a, b = goods(raw, good, 2)
-    monkeypatch.setitem(extract_mod.STAGES, "structure", replaced("structure", slow_stage(60)))
+    monkeypatch.setitem(extract_mod.STAGES, "structure", sabotaged("structure", "good0", lambda: time.sleep(60)))
     t0 = time.monotonic()
     res = cli("extract", a, b, "--out", tmp_path / "out", "-q", "--timeout", "25")
     assert time.monotonic() - t0 < 58
@@ -380,14 +366,7 @@ def test_the_hostile_batch_of_the_issue_ends_with_every_good_plan_and_one_line_p
         elif name in bad:
             batch.append(bad[name])
         batch.append(good_plan(tmp_path / f"after{i}.pdf", f"其后{i}"))
-    real = extract_mod.STAGES["tables"].run
-
-    def buggy(run):
-        if run.job.plan_id == "bug":
-            raise KeyError("a column path")
-        return real(run)
-
-    monkeypatch.setitem(extract_mod.STAGES, "tables", replaced("tables", buggy))
+    monkeypatch.setitem(extract_mod.STAGES, "tables", sabotaged("tables", "bug", a_bug))
     t0 = time.monotonic()
     res = cli("extract", *batch, "--out", tmp_path / "out", "-q", "--timeout", "30", "--max-memory", "2G")
     assert time.monotonic() - t0 < 30 * len(batch)

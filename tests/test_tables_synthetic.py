@@ -3,22 +3,11 @@
 import pandas as pd
 import pytest
 from conftest import cli, read
+from pdfbuilder import REVIEW_HEADER, Doc, width
 from pdfbuilder import Cell as C
-from pdfbuilder import Doc, width
 
 P = "这是一个用于测试的段落，内容围绕经济社会发展展开，包括产业升级、城乡融合、生态保护和民生改善等多个方面的任务安排。"
 
-REVIEW_HEADER = [
-    [
-        C("类别", rowspan=2),
-        C("序号", rowspan=2),
-        C("指标名称", rowspan=2),
-        C("2015年", rowspan=2),
-        C("规划目标", colspan=2),
-        C("完成情况", colspan=2),
-    ],
-    [C("2020年"), C("年均增速"), C("2020年"), C("平均增速")],
-]
 REVIEW_COLUMNS = ["2015年", "规划目标/2020年", "规划目标/年均增速", "完成情况/2020年", "完成情况/平均增速"]
 WIDTHS = [50, 30, 110, 45, 45, 45, 45, 45]
 

@@ -121,22 +121,11 @@ def _plan_sections(path: Path) -> None:
 
 def _plan_review_table(path: Path) -> None:
     """Three pages: a review table (two-level header, merged category and statement cells) between chapters."""
-    from pdfbuilder import Cell, Doc
+    from pdfbuilder import REVIEW_HEADER, Cell, Doc
 
     d = Doc(str(path), page_number="{n}")
     d.heading("第一章 发展回顾", 20)
     d.paragraph(P * 3)
-    header = [
-        [
-            Cell("类别", rowspan=2),
-            Cell("序号", rowspan=2),
-            Cell("指标名称", rowspan=2),
-            Cell("2015年", rowspan=2),
-            Cell("规划目标", colspan=2),
-            Cell("完成情况", colspan=2),
-        ],
-        [Cell("2020年"), Cell("年均增速"), Cell("2020年"), Cell("平均增速")],
-    ]
     body: list[list[Cell]] = []
     for n, cat in enumerate(["经济发展", "经济发展", "经济发展", "创新发展", "创新发展", "绿色发展"], start=1):
         row = [Cell(str(n)), Cell(f"指标{n}名称（亿元）"), Cell(f"{n}.5"), Cell(f"≧{n * 10}"), Cell(f"{n}%")]
@@ -148,7 +137,7 @@ def _plan_review_table(path: Path) -> None:
         [Cell("绿色发展"), Cell("7"), Cell("单位能耗（吨/万元）"), Cell("0.47"), Cell("完成上级下达目标", colspan=4)]
     )
     widths = [50.0, 30.0, 110.0, 45.0, 45.0, 45.0, 45.0, 45.0]
-    d.table("某某区“十三五”规划主要指标完成情况", header, body, widths, note="注：[ ]内数为五年累计数。")
+    d.table("某某区“十三五”规划主要指标完成情况", REVIEW_HEADER, body, widths, note="注：[ ]内数为五年累计数。")
     d.paragraph(P * 2)
     d.new_page()
     d.heading("第二章 主要目标", 20)
