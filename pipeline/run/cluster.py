@@ -338,16 +338,16 @@ def plan_work(task: PlanTask) -> workers.Work:
     return work
 
 
-def defer_ocr(out: Path, chunk: int, doc: ParsedPdf, ocr_cache: Path) -> None:
+def defer_ocr(out: Path, chunk: int, doc: ParsedPdf, ocr_cache: Path, parsed: bool) -> None:
     """The OCR gate: more than `chunk` pages to OCR (not cached yet) go to OCR tasks; the plan stops here, its
-    parsed pages in the ingest cache for its next task. Fewer are OCR'd in the plan's own task."""
+    parsed pages in the ingest cache for its next task. Fewer are OCR'd in the plan's own task. `parsed`: this
+    task parsed the PDF (not read it from the cache), as the run's count of parsed PDFs says."""
     cfg = settings_for("ocr")
     folder = ocr.page_cache(ocr_cache, doc.sha256, cfg)
     todo = [n for n in ocr.pages_to_ocr(doc, ocr.mode(), cfg) if ocr.load_cached(folder, n) is None]
     if len(todo) <= chunk:
         return
     key = fingerprint("ingest")
-    parsed = cache.load_meta(out, doc.sha256, key) is None
     try:
         cache.store(out, doc, key)
     except OSError as e:  # not cached: the plan OCRs its pages itself

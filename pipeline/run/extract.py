@@ -48,7 +48,7 @@ RUN_COLUMNS = ("run_id", "extracted_at")  # the `documents` columns naming the r
 
 # Set by a cluster run (cluster.py) in a plan's process: sees the parsed PDF (and the OCR cache folder) before
 # its pages are OCR'd, to hand them to OCR tasks of their own (it raises to stop the plan) or leave them here.
-OCR_GATE: ContextVar[Callable[[ParsedPdf, Path], None] | None] = ContextVar("OCR_GATE", default=None)
+OCR_GATE: ContextVar[Callable[[ParsedPdf, Path, bool], None] | None] = ContextVar("OCR_GATE", default=None)
 
 
 @dataclass(frozen=True)
@@ -302,7 +302,7 @@ class PlanRun:
         ocr_cache = self.out / ".cache" / "ocr"
         gate = OCR_GATE.get()
         if gate is not None:
-            gate(doc, ocr_cache)
+            gate(doc, ocr_cache, self.parsed)
         return ocr.apply_ocr(doc, cache_dir=ocr_cache)
 
     def base(self, name: str) -> Rows | None:
