@@ -1,7 +1,8 @@
 """Hostile inputs (issue 16), built in a folder for a test: `hostile_inputs(tmp)` -> {name: path}.
 
     directory          a directory named like a PDF (folder.pdf/)
-    unreadable         a good plan with mode 000; left out when reads are not stopped by it (running as root)
+    unreadable         a good plan with mode 000 (batches run as root drop the right to read it anyway); left out
+                       where nothing stops reads by mode
     symlink-loop       loop.pdf, a symbolic link to itself
     tounicode-bomb     a good plan whose CJK font's ToUnicode CMap is 0.2 MB on disk, ~200 MB inflated
     content-bomb       a good plan whose first page gains a content stream of 0.4 MB, ~400 MB inflated
@@ -87,24 +88,16 @@ def cid_only(path: Path, owner: str = "owner-secret") -> None:
         pdf.save(path, static_id=True, encryption=pikepdf.Encryption(owner=owner, user="", R=4))
 
 
-def reads_are_blocked(path: Path) -> bool:
-    try:
-        path.read_bytes()
-    except PermissionError:
-        return True
-    return False
-
-
 def hostile_inputs(tmp: Path) -> dict[str, Path]:
-    """The hostile inputs of issue 16 under `tmp` (see the module's docstring); `unreadable` is left out when
-    mode 000 does not stop reads (root)."""
+    """The hostile inputs of issue 16 under `tmp` (see the module's docstring); `unreadable` is left out where
+    mode 000 does not stop a batch's reads."""
     tmp.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
     out["directory"] = tmp / "folder.pdf"
     out["directory"].mkdir()
     unreadable = good_plan(tmp / "unreadable.pdf", "无法读取")
     unreadable.chmod(0)
-    if reads_are_blocked(unreadable):
+    if fuzz.reads_are_blocked(unreadable):
         out["unreadable"] = unreadable
     else:
         unreadable.unlink()

@@ -207,7 +207,7 @@ def test_hostile_batches_have_no_traceback(hostile_run):
 @pytest.mark.parametrize("name", ["directory", "unreadable", "symlink-loop"])
 def test_unreadable_inputs_are_one_clean_line(name, hostile, hostile_run):
     if name not in hostile:
-        pytest.skip("mode 000 does not stop reads here (running as root)")
+        pytest.skip("mode 000 does not stop reads here (root, and no setpriv to drop the right)")
     res = hostile_run[name][1]
     assert res.outcome == "clean-error", res
 

@@ -659,12 +659,35 @@ def _limit_address_space(limit: int) -> Callable[[], None]:
     return apply
 
 
+# what root may do that a user may not: read and search whatever the file modes say
+ROOT_READS = "-dac_override,-dac_read_search"
+
+
+@functools.cache
+def as_a_user() -> tuple[str, ...]:
+    """A command prefix under which file modes stop reads as they do for a user: as root, `setpriv` drops the
+    capabilities to override them (the batch stays root otherwise, so it can write where the test can); nothing
+    when not root, or when this system cannot drop them."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return ()
+    prefix = ("setpriv", f"--inh-caps={ROOT_READS}", f"--bounding-set={ROOT_READS}", "--")
+    probe = subprocess.run([*prefix, "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return prefix if probe.returncode == 0 else ()
+
+
+def reads_are_blocked(path: Path) -> bool:
+    """Whether a batch (run under `as_a_user()`) is refused when it reads `path`."""
+    cmd = [*as_a_user(), "cat", str(path)]
+    return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode != 0
+
+
 def run_batch(files: Sequence[Path], out: Path, limits: Limits, bombs: bool = False) -> Batch:
-    """One `python -m pipeline extract FILES --out OUT --quiet` run, killed (its whole process group) when it
+    """One `python -m pipeline extract FILES --out OUT --quiet` run, as a user would run it (file modes count,
+    also for root), killed (its whole process group) when it
     outlives the outer time limit (longer for a batch of bombs, which may each run to the time limit)."""
     python = python_exe()
     options = cli_options(python)
-    cmd = [python, "-m", "pipeline", "extract", *map(str, files), "--out", str(out), "--quiet"]
+    cmd = [*as_a_user(), python, "-m", "pipeline", "extract", *map(str, files), "--out", str(out), "--quiet"]
     timeout = limits.bomb_timeout if bombs else limits.timeout
     if "--timeout" in options:
         cmd += ["--timeout", f"{timeout:g}"]
