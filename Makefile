@@ -63,6 +63,10 @@ $(STAMP): $(PDFS) $(REGISTRY) $(CODE) | $(READY)
 	$(BIN)/python -m pipeline extract $(PDFS) --out $(OUT) --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) --prune
 	@mkdir -p $(@D) && touch $@
 
+# the tests keep their compiled modules (__pycache__, gitignored) even where the environment says not to
+# write bytecode: the assertion rewriting of every test module and the CLI subprocesses would redo it each time
+test test-quick: export PYTHONDONTWRITEBYTECODE =
+
 test: $(READY)
 	$(BIN)/python -m pytest -q
 

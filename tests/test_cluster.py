@@ -30,6 +30,8 @@ from pipeline.storage.registry import PlanJob
 VARIANTS = ROOT / "tests" / "corpus" / "variants"
 CORPUS = ["lo_parts_chapters", "rl_continued_xubiao", "cr_two_level_header", "rl_sidebar_split_2pages"]
 
+pytestmark = pytest.mark.corpus  # Dask clusters and SLURM recipes: outside the quick suite
+
 
 @pytest.fixture(scope="module")
 def local_address():
@@ -166,7 +168,6 @@ def test_the_slurm_recipe_has_a_help():
 # ---------------------------------------------------------------- slow
 
 
-@pytest.mark.corpus
 def test_the_slurm_recipe_runs_on_a_local_cluster(tmp_path):
     out = tmp_path / "out"
     rc = slurm.main([str(small_plan(tmp_path / "a.pdf")), "--out", str(out), "--local", "--jobs", "1", "--cores", "2"])
@@ -174,7 +175,6 @@ def test_the_slurm_recipe_runs_on_a_local_cluster(tmp_path):
     assert read(out, "outline", "a").label.tolist() == ["第一章"]
 
 
-@pytest.mark.corpus
 def test_serial_jobs_2_and_a_local_cluster_write_the_same_datasets(tmp_path):
     """The bundled plan, its revision and four corpus variants, three ways: byte-identical Parquet."""
     registry = write_fixture_registry(tmp_path / "raw")
@@ -211,7 +211,6 @@ def kill_a_worker_mid_plan(address: str, killed: list[int], stop: threading.Even
         time.sleep(0.005)
 
 
-@pytest.mark.corpus
 def test_killing_a_worker_mid_run_still_extracts_every_plan_once(tmp_path):
     pdfs = [small_plan(tmp_path / f"p{i}.pdf", extra="新增一句。" * i) for i in range(4)]
     out = tmp_path / "out"
@@ -235,7 +234,6 @@ def test_killing_a_worker_mid_run_still_extracts_every_plan_once(tmp_path):
         assert read(out, "paragraphs", f"p{i}").text.str.count("新增一句").sum() == i
 
 
-@pytest.mark.corpus
 def test_a_daemonic_worker_still_runs_each_plan_in_a_process_of_its_own(tmp_path):
     """A cluster started with Dask's defaults (daemonic workers): the plan still runs under its time limit."""
     import dask
@@ -254,7 +252,6 @@ def test_a_daemonic_worker_still_runs_each_plan_in_a_process_of_its_own(tmp_path
         assert ok.returncode == 0, ok.stderr
 
 
-@pytest.mark.corpus
 def test_ocr_pages_are_tasks_of_their_own(tmp_path, monkeypatch):
     from ocr_pdfs import image_only
 

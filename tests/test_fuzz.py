@@ -26,6 +26,8 @@ from hostile import hostile_inputs  # noqa: E402
 SAMPLE_SEED = 16
 SAMPLE = fuzz.plan_mutants(100, SAMPLE_SEED, max_bombs=2)
 LIMITS = fuzz.Limits(timeout=120, bomb_timeout=20, max_memory="4G")  # the bombs are stopped by one or the other
+# batches of the command line in a subprocess, each a minute or more: outside the quick suite
+SUBPROCESS_BATCHES = pytest.mark.corpus
 
 
 def report(results: list[fuzz.Result]) -> str:
@@ -123,6 +125,7 @@ def test_outcomes_from_stderr_when_a_batch_stops(tmp_path):
     assert hung is not None and hung.outcome == "hang"
 
 
+@SUBPROCESS_BATCHES
 def test_fixed_sample_of_mutants_ends_cleanly(tmp_path):
     t0 = time.monotonic()
     results = fuzz.run_mutants(SAMPLE, tmp_path, LIMITS)
@@ -160,6 +163,7 @@ def reproducer_outcomes(tmp_path_factory) -> dict[str, fuzz.Result]:
     return outcomes
 
 
+@SUBPROCESS_BATCHES
 @pytest.mark.parametrize("name", [name for name, _ in REPRODUCERS])
 def test_reproducer_ends_cleanly(name, reproducer_outcomes):
     res = reproducer_outcomes[name]
@@ -198,12 +202,14 @@ def hostile_run(hostile, tmp_path_factory) -> HostileRun:
     return runs
 
 
+@SUBPROCESS_BATCHES
 def test_hostile_batches_have_no_traceback(hostile_run):
     for batch in {id(b): b for b, _ in hostile_run.values()}.values():
         assert fuzz.batch_failure(batch) is None, batch.stderr
         assert batch.returncode == 1
 
 
+@SUBPROCESS_BATCHES
 @pytest.mark.parametrize("name", ["directory", "unreadable", "symlink-loop"])
 def test_unreadable_inputs_are_one_clean_line(name, hostile, hostile_run):
     if name not in hostile:
@@ -212,6 +218,7 @@ def test_unreadable_inputs_are_one_clean_line(name, hostile, hostile_run):
     assert res.outcome == "clean-error", res
 
 
+@SUBPROCESS_BATCHES
 @pytest.mark.parametrize("name", ["tounicode-bomb", "content-bomb"])
 def test_bombs_are_stopped_cleanly(name, hostile, hostile_run):
     res = hostile_run[name][1]
@@ -219,6 +226,7 @@ def test_bombs_are_stopped_cleanly(name, hostile, hostile_run):
     assert fuzz.is_clean(res.outcome, bomb=True), res
 
 
+@SUBPROCESS_BATCHES
 def test_newline_in_a_name_is_one_error_line(hostile_run):
     batch, res = hostile_run["newline-name"]
     assert res.outcome == "clean-error", res
@@ -229,6 +237,7 @@ def _plan_id(batch: fuzz.Batch, path: Path) -> str:
     return str(next(e for e in batch.summary if Path(str(e["file"])).name == path.name)["plan_id"])
 
 
+@SUBPROCESS_BATCHES
 def test_percent20_name_reads_back_its_plan_id(hostile, hostile_run):
     batch, res = hostile_run["percent20-name"]
     assert res.outcome == "success", res
@@ -237,6 +246,7 @@ def test_percent20_name_reads_back_its_plan_id(hostile, hostile_run):
     assert len(pd.read_parquet(batch.out / "paragraphs", filters=[("plan_id", "=", plan_id)])) > 0
 
 
+@SUBPROCESS_BATCHES
 def test_rotated_pages_are_read_upright(hostile, hostile_run):
     batch, res = hostile_run["rotated"]
     assert res.outcome == "success", res
@@ -246,6 +256,7 @@ def test_rotated_pages_are_read_upright(hostile, hostile_run):
     assert list(outline.page_start) == [1, 2, 3]
 
 
+@SUBPROCESS_BATCHES
 def test_cid_only_text_is_an_unreadable_text_layer(hostile_run):
     _, res = hostile_run["cid-owner-password"]
     assert res.outcome == "clean-error", res

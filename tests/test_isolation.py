@@ -24,6 +24,8 @@ from pipeline.run import workers
 from pipeline.storage import store
 from pipeline.storage.registry import PlanJob, plan_id_from_name, plan_jobs
 
+pytestmark = pytest.mark.corpus  # plans in worker processes, run into their limits or killed: outside the quick suite
+
 
 @pytest.fixture(scope="module")
 def good(tmp_path_factory) -> Path:
@@ -285,7 +287,6 @@ def test_kill_9_during_writes_leaves_each_plan_old_or_new_whole(tmp_path):
     ]
 
 
-@pytest.mark.corpus
 def test_kill_9_at_random_instants_of_a_rerun_leaves_old_or_new_plans_whole(tmp_path, good):
     """The command line rerunning two plans, killed at 50 random instants: after each kill, every dataset of
     each plan is from one generation; the next run is not blocked by the killed one's workers."""
@@ -351,7 +352,6 @@ def test_output_error_is_raised_by_the_library_too(tmp_path, good):
         extract_mod.extract_plans([job], blocker / "out")
 
 
-@pytest.mark.corpus
 def test_the_hostile_batch_of_the_issue_ends_with_every_good_plan_and_one_line_per_failure(tmp_path, monkeypatch):
     """Good plans mixed with a folder, an unreadable file, a symlink loop, a ToUnicode bomb, a content-stream
     bomb and a plan that meets a bug, a good plan after each: exit 1 within the limits, no traceback."""

@@ -28,6 +28,7 @@ from pipeline.settings import settings_for
 
 PLAN = "jindong-2021"
 QUICK_PAGES = [1, 6, 19, 28]  # chapter 1 opens; the review table starts; the targets table starts; sidebar 1
+WHOLE_PAGES = pytest.mark.corpus  # whole pages through the recogniser, seconds each: outside the quick suite
 BUILDER = (ROOT / "tests" / "ocr_pdfs.py").read_bytes()
 
 
@@ -186,6 +187,7 @@ def ocr_image(img, width: float, height: float) -> PageData:
     return ocr.ocr_page(np.asarray(img), 1, width, height, settings_for("ocr"))
 
 
+@WHOLE_PAGES
 def test_a_page_turned_a_quarter_turn_is_read_upright(page_one):
     img, printed = page_one
     turned = scanned(img, turn=1)
@@ -197,6 +199,7 @@ def test_a_page_turned_a_quarter_turn_is_read_upright(page_one):
     assert norm("".join(c.text for c in title)).startswith("第一章")
 
 
+@WHOLE_PAGES
 def test_a_skewed_scan_is_straightened(request, tmp_path_factory):
     """Page 6 (the review table's first page) scanned 1.5 degrees askew: its rulings come out straight and whole,
     its text as printed."""
@@ -226,6 +229,7 @@ def quick(request, tmp_path_factory):
     )
 
 
+@WHOLE_PAGES
 def test_scanned_pages_are_read_through_ocr(quick):
     scan_out, scan_id, text_out, text_id = quick
     pages = read(scan_out, "pages", scan_id)
@@ -356,6 +360,7 @@ def garbled_pdf(request, tmp_path_factory):
     return built(folder, "garbled", [1], lambda p: garbled(one, p))
 
 
+@WHOLE_PAGES
 def test_a_garbled_text_layer_is_read_through_ocr_under_auto(request, tmp_path_factory, garbled_pdf):
     parsed = ingest.run(garbled_pdf)
     assert ocr.text_quality(parsed.pages[0]) < 0.5  # the glyphs print, their text is private-use garbage
@@ -367,6 +372,7 @@ def test_a_garbled_text_layer_is_read_through_ocr_under_auto(request, tmp_path_f
     assert norm(outline[outline.level == "chapter"].title.iloc[0]) == norm(chapter)
 
 
+@WHOLE_PAGES
 def test_never_reads_the_garbled_text_layer_as_it_is(tmp_path, garbled_pdf):
     try:
         res = cli("extract", garbled_pdf, "--out", tmp_path / "out", "-q", "--ocr", "never")
