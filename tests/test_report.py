@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import BUNDLED_PDF, FIXTURES, PLANS, ROOT, cli, read
+from pdfbuilder import Cell as C
+from pdfbuilder import Doc
 
 from pipeline.report import run
 from pipeline.report.data import dataset_names
@@ -222,11 +224,37 @@ def chromium() -> str:
     pytest.skip("Chromium is not installed (apt-get install chromium)")
 
 
+# a plan of another district whose first page holds a sidebar and a table (the bundled plan has no such page)
+DEMO = "demo-sidebar-and-table"
+
+
+def sidebar_and_table_plan(path: Path) -> Path:
+    """One page: a chapter heading, a paragraph, a sidebar of two projects and a ruled indicator table."""
+    d = Doc(str(path))
+    d.heading("第一章 发展基础", 20)
+    d.paragraph("“十三五”时期，全区经济总量稳步扩大，城乡面貌明显改善，生态环境持续向好，民生保障不断加强。")
+    d.sidebar(
+        "专栏 1 重大项目",
+        ["1.滨江科创园：总投资 45 亿元，建设研发楼宇和中试基地。", "2.东部综合交通枢纽：总投资 28 亿元。"],
+    )
+    header = [[C("类别"), C("序号"), C("指标名称"), C("2020年"), C("2025年目标"), C("属性")]]
+    body = [
+        [C("经济发展", rowspan=2), C("1"), C("地区生产总值（亿元）"), C("612.4"), C("850"), C("预期性")],
+        [C("2"), C("常住人口城镇化率（%）"), C("63.5"), C("68"), C("预期性")],
+        [C("创新驱动"), C("3"), C("研发经费支出占比（%）"), C("2.1"), C("[2.8]"), C("预期性")],
+    ]
+    d.table("表1 主要指标", header, body, [55, 30, 150, 55, 60, 50])
+    return Path(d.save())
+
+
 @pytest.fixture(scope="module")
 def full_report(fixture_out, tmp_path_factory) -> Path:
-    """The report of the bundled plan and its revision, with page images."""
+    """The report of the bundled plan, its revision and the demo plan, with page images."""
     out = copy_extraction(fixture_out, tmp_path_factory.mktemp("full-report") / "extracted")
-    return run(out, pdf_dirs=PDF_DIRS)
+    demo = sidebar_and_table_plan(tmp_path_factory.mktemp("demo") / f"{DEMO}.pdf")
+    res = cli("extract", demo, "--out", out, "-q")
+    assert res.returncode == 0, res.stderr
+    return run(out, pdf_dirs=[*PDF_DIRS, demo.parent])
 
 
 @pytest.fixture(scope="module")
@@ -251,12 +279,14 @@ def open_page(browser, url: str, errors: list[str], width: int = 1400, height: i
     return page
 
 
-def pages_to_check(out: Path) -> list[int]:
-    """A page with both a sidebar and a table, else the first page with a sidebar and the first with a table."""
+def pages_to_check(out: Path) -> list[tuple[str, int]]:
+    """The bundled plan's first page with a sidebar and its first with a table (none holds both), and the demo
+    plan's page that holds both."""
     sidebars = set(read(out, "sidebars", BUNDLED).page_start)
     tables = set(read(out, "table_cells", BUNDLED).page)
-    both = sorted(sidebars & tables)
-    return both[:1] or [min(sidebars), min(tables)]
+    both = set(read(out, "sidebars", DEMO).page_start) & set(read(out, "table_cells", DEMO).page)
+    assert both, "the demo plan has a page with a sidebar and a table"
+    return [(BUNDLED, min(sidebars)), (BUNDLED, min(tables)), (DEMO, min(both))]
 
 
 def save(page, name: str) -> Path:
@@ -288,30 +318,32 @@ def test_page_view_in_chromium(full_report, browser):
     out = full_report.parent
     layers = [layer.dataset for layer in LAYERS if layer.on]
     errors: list[str] = []
-    for number in pages_to_check(out):
-        url = (full_report / "plans" / BUNDLED / "pages.html").as_uri() + f"#p={number}"
+    for plan, number in pages_to_check(out):
+        url = (full_report / "plans" / plan / "pages.html").as_uri() + f"#p={number}"
         page = open_page(browser, url, errors, width=1280, height=1200)
         img = page.locator("#page-img")
         assert img.evaluate("i => i.complete && i.naturalWidth > 0"), "the page image is shown"
-        expected = boxes_expected(out, BUNDLED, number, layers)
+        expected = boxes_expected(out, plan, number, layers)
         for name, n in expected.items():
             assert page.locator(f'#overlay .box[data-layer="{name}"]').count() == n, (number, name)
         assert page.locator("#overlay .box").count() == sum(expected.values())
+        if expected["sidebars"]:
+            page.locator('#overlay .box[data-layer="sidebars"]').first.hover(position={"x": 2, "y": 2})
+            assert "sidebar_seq" in page.locator("#details").inner_text()
         if expected["table_cells"]:
             cell = page.locator('#overlay .box[data-layer="table_cells"]').nth(expected["table_cells"] // 2)
             row = int(cell.get_attribute("data-ri"))
             cell.click()
-            text = read(out, "table_cells", BUNDLED).iloc[row]["text"]
+            text = read(out, "table_cells", plan).iloc[row]["text"]
             assert page.locator('#details td[data-column="text"]').inner_text() == text
             assert page.locator(".box.pinned").count() == 1
-        if expected["sidebars"]:
-            page.locator('#overlay .box[data-layer="sidebars"]').first.hover(position={"x": 2, "y": 2})
-            assert "sidebar_seq" in page.locator("#details").inner_text()
+        if expected["sidebars"] and expected["tables"]:
             save(page, "report-page.png")
         page.locator('.layers input[value="table_cells"]').uncheck()
         assert page.locator('#overlay .box[data-layer="table_cells"]').count() == 0  # the dataset filter
-        page.locator("#next").click()
-        assert page.locator("#pageno").input_value() == str(number + 1)
+        if number < len(read(out, "pages", plan)):
+            page.locator("#next").click()
+            assert page.locator("#pageno").input_value() == str(number + 1)
         page.close()
     assert errors == []
 
@@ -320,7 +352,7 @@ def test_page_view_in_chromium(full_report, browser):
 def test_index_and_table_view_in_chromium(full_report, browser):
     errors: list[str] = []
     page = open_page(browser, (full_report / "index.html").as_uri(), errors, width=1280, height=560)
-    assert page.locator("#plans tbody tr").count() == len(PLANS)
+    assert page.locator("#plans tbody tr").count() == len(PLANS) + 1  # and the demo plan
     page.locator("#plans thead th", has_text="plan").first.click()
     page.locator("#plans thead th", has_text="plan").first.click()  # descending
     assert page.locator("#plans tbody tr").first.inner_text().startswith(REVISION)
