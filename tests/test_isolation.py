@@ -46,6 +46,13 @@ def error_lines(stderr: str) -> list[str]:
     return [ln for ln in stderr.splitlines() if ln.startswith("error: ")]
 
 
+def refuse_reading(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """The extraction's read check is refused `path`, as mode 000 refuses a user (root, in this process, reads it
+    all the same)."""
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m, **kw: False if Path(p) == path else real_access(p, m, **kw))
+
+
 def test_a_batch_with_hostile_inputs_extracts_every_good_plan(tmp_path, good, monkeypatch):
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -58,8 +65,7 @@ def test_a_batch_with_hostile_inputs_extracts_every_good_plan(tmp_path, good, mo
     unreadable = raw / "unreadable.pdf"
     unreadable.write_bytes(good.read_bytes())
     unreadable.chmod(0)
-    real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, m, **kw: False if Path(p) == unreadable else real_access(p, m, **kw))
+    refuse_reading(monkeypatch, unreadable)
     device = Path("/dev/zero")
     batch = [folder, ok[0], loop, ok[1], unreadable, ok[2], device, ok[3]]
     res = cli("extract", *batch, "--out", tmp_path / "out", "-q")
@@ -367,10 +373,8 @@ def test_the_hostile_batch_of_the_issue_ends_with_every_good_plan_and_one_line_p
             batch.append(bad[name])
         batch.append(good_plan(tmp_path / f"after{i}.pdf", f"其后{i}"))
     monkeypatch.setitem(extract_mod.STAGES, "tables", sabotaged("tables", "bug", a_bug))
-    if "unreadable" in bad:  # in this process, root reads it all the same: the check is told it may not
-        real_access = os.access
-        refused = bad["unreadable"]
-        monkeypatch.setattr(os, "access", lambda p, m, **kw: False if Path(p) == refused else real_access(p, m, **kw))
+    if "unreadable" in bad:
+        refuse_reading(monkeypatch, bad["unreadable"])
     t0 = time.monotonic()
     res = cli("extract", *batch, "--out", tmp_path / "out", "-q", "--timeout", "30", "--max-memory", "2G")
     assert time.monotonic() - t0 < 30 * len(batch)

@@ -682,9 +682,9 @@ def reads_are_blocked(path: Path) -> bool:
 
 
 def run_batch(files: Sequence[Path], out: Path, limits: Limits, bombs: bool = False) -> Batch:
-    """One `python -m pipeline extract FILES --out OUT --quiet` run, as a user would run it (file modes count,
-    also for root), killed (its whole process group) when it
-    outlives the outer time limit (longer for a batch of bombs, which may each run to the time limit)."""
+    """One `python -m pipeline extract FILES --out OUT --quiet` run, as a user would run it (file modes count, also
+    for root), killed (its whole process group) when it outlives the outer time limit (longer for a batch of bombs,
+    which may each run to the time limit)."""
     python = python_exe()
     options = cli_options(python)
     cmd = [*as_a_user(), python, "-m", "pipeline", "extract", *map(str, files), "--out", str(out), "--quiet"]
